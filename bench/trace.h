@@ -1,0 +1,61 @@
+// Loading editing traces (gzipped JSON) for the benchmarks.
+#pragma once
+
+#include <zlib.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "conflux/any.h"
+
+namespace conflux::bench {
+
+struct Patch {
+  uint64_t pos;  // UTF-16 units (the traces used here stay in the BMP)
+  uint64_t del;
+  std::string ins;
+};
+
+struct Trace {
+  std::vector<Patch> patches;
+  std::string end_content;
+};
+
+// Finds ../shared/<rel> from the project root or the build directory.
+inline std::string shared_path(const std::string& rel) {
+  for (std::string base : {std::string(CONFLUX_SHARED_DIR) + "/", std::string("../shared/"),
+                           std::string("../../shared/"), std::string("../../../shared/")}) {
+    std::string p = base + rel;
+    if (FILE* f = std::fopen(p.c_str(), "rb")) {
+      std::fclose(f);
+      return p;
+    }
+  }
+  return std::string(CONFLUX_SHARED_DIR) + "/" + rel;
+}
+
+inline bool load_trace(const std::string& path, Trace* out) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) return false;
+  std::string raw;
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) raw.append(buf, size_t(n));
+  gzclose(f);
+  Any doc;
+  if (!Any::from_json(raw, &doc)) return false;
+  const Any* txns = doc.get("txns");
+  const Any* end = doc.get("endContent");
+  if (!txns || !end) return false;
+  out->end_content = end->as_string();
+  for (const Any& t : txns->as_array()) {
+    for (const Any& p : t.get("patches")->as_array()) {
+      const auto& a = p.as_array();
+      out->patches.push_back(Patch{uint64_t(a[0].as_number()), uint64_t(a[1].as_number()), a[2].as_string()});
+    }
+  }
+  return true;
+}
+
+}  // namespace conflux::bench

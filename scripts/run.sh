@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds Conflux and runs the `conflux` program (arguments are passed on).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCONFLUX_BUILD_TESTS=OFF >/dev/null
+cmake --build build -j"$(nproc)" --target conflux
+exec build/bin/conflux "$@"

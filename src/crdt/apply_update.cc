@@ -1,0 +1,340 @@
+#include "apply_update.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "block.h"
+#include "struct_ref.h"
+#include "update_utils.h"
+
+namespace conflux {
+
+namespace {
+
+// Yjs's getMissing: the client whose structs this one still waits for, or
+// nothing; when nothing is missing, resolves neighbours and parent.
+std::optional<uint64_t> missing_dependency(Transaction& txn, StructRef& r) {
+  if (!r.is_item()) return std::nullopt;
+  StructStore& store = txn.doc->store;
+  const uint64_t self = r.id.client;
+  if (r.has_origin && r.origin.client != self && r.origin.clock >= store.state(r.origin.client))
+    return r.origin.client;
+  if (r.has_right_origin && r.right_origin.client != self && r.right_origin.clock >= store.state(r.right_origin.client))
+    return r.right_origin.client;
+  if (r.parent_kind == StructRef::ParentKind::Id && r.parent_id.client != self &&
+      r.parent_id.clock >= store.state(r.parent_id.client))
+    return r.parent_id.client;
+
+  if (r.has_origin) {
+    r.left = store.clean_end(txn, r.origin);
+    r.origin = r.left->last_id();
+  }
+  if (r.has_right_origin) {
+    r.right = store.clean_start(txn, r.right_origin);
+    r.right_origin = r.right->id;
+  }
+  if ((r.left && r.left->is_gc()) || (r.right && r.right->is_gc())) {
+    r.parent_lost = true;
+  } else if (r.parent_kind == StructRef::ParentKind::None) {
+    if (r.left) {
+      r.parent = r.left->parent;
+      r.has_parent_sub = r.left->parent_sub != nullptr;
+      if (r.has_parent_sub) r.parent_sub = *r.left->parent_sub;
+    } else if (r.right) {
+      r.parent = r.right->parent;
+      r.has_parent_sub = r.right->parent_sub != nullptr;
+      if (r.has_parent_sub) r.parent_sub = *r.right->parent_sub;
+    }
+    if (!r.parent) r.parent_lost = true;
+  } else if (r.parent_kind == StructRef::ParentKind::Id) {
+    Item* p = store.find(r.parent_id);
+    if (!p || p->is_gc() || p->content.ref() != ContentRef::Type) {
+      r.parent_lost = true;
+    } else {
+      r.parent = p->content.type();
+    }
+  } else {
+    r.parent = txn.doc->get_or_create_root(r.parent_name);
+  }
+  return std::nullopt;
+}
+
+void integrate_ref(Transaction& txn, StructRef& r, uint64_t offset) {
+  StructStore& store = txn.doc->store;
+  if (r.is_gc() || r.parent_lost) {
+    store.add(new_gc(ID{r.id.client, r.id.clock + offset}, r.length - offset));
+    return;
+  }
+  Item* item = new_item();
+  item->id = r.id;
+  item->length = r.length;
+  if (offset > 0) {
+    item->id.clock += offset;
+    item->length -= offset;
+    r.left = store.clean_end(txn, ID{r.id.client, item->id.clock - 1});
+    r.has_origin = true;
+    r.origin = r.left->last_id();
+    Content tail = r.content.split(offset);
+    r.content = std::move(tail);
+  }
+  item->left = r.left;
+  item->right = r.right;
+  item->set_origin(r.has_origin ? &r.origin : nullptr);
+  item->set_right_origin(r.has_right_origin ? &r.right_origin : nullptr);
+  item->parent = r.parent;
+  item->parent_sub = r.has_parent_sub ? txn.doc->intern(r.parent_sub) : nullptr;
+  item->content = std::move(r.content);
+  item->flags |= item->content.countable() ? Item::kCountable : 0;
+  integrate_item(txn, item);
+}
+
+struct ClientRefs {
+  std::vector<StructRef> refs;
+  size_t i = 0;
+};
+
+// Yjs's integrateStructs: integrates what it can, depth-first through
+// cross-client dependencies; returns what has to wait.
+std::optional<PendingStructs> integrate_structs(Transaction& txn, ClientStructRefs& input) {
+  std::map<uint64_t, ClientRefs> targets;
+  for (auto& [client, refs] : input) targets[client].refs = std::move(refs);
+  std::vector<uint64_t> order;  // ascending; taken from the back
+  for (auto& [client, t] : targets) order.push_back(client);
+  if (order.empty()) return std::nullopt;
+
+  StructStore& store = txn.doc->store;
+  std::map<uint64_t, std::vector<StructRef*>> rest;  // client -> refs that wait
+  StateVector missing;
+  auto note_missing = [&](uint64_t client, uint64_t clock) {
+    auto it = missing.find(client);
+    if (it == missing.end() || it->second > clock) missing[client] = clock;
+  };
+  auto next_target = [&]() -> ClientRefs* {
+    while (!order.empty()) {
+      ClientRefs& t = targets[order.back()];
+      if (t.i < t.refs.size()) return &t;
+      order.pop_back();
+    }
+    return nullptr;
+  };
+  std::vector<StructRef*> stack;
+  auto stack_to_rest = [&]() {
+    for (StructRef* r : stack) {
+      uint64_t client = r->id.client;
+      auto it = targets.find(client);
+      if (it != targets.end() && !it->second.refs.empty()) {
+        ClientRefs& t = it->second;
+        t.i--;
+        auto& dst = rest[client];
+        dst.clear();
+        for (size_t k = t.i; k < t.refs.size(); ++k) dst.push_back(&t.refs[k]);
+        // The refs stay owned by `targets`; this client is done.
+        t.i = t.refs.size();
+      } else {
+        rest[client] = {r};
+      }
+      order.erase(std::remove(order.begin(), order.end(), client), order.end());
+    }
+    stack.clear();
+  };
+
+  ClientRefs* cur = next_target();
+  if (!cur) return std::nullopt;
+  StructRef* head = &cur->refs[cur->i++];
+  StateVector local_state;
+  while (true) {
+    if (!head->is_skip()) {
+      uint64_t client = head->id.client;
+      auto ls = local_state.find(client);
+      if (ls == local_state.end()) ls = local_state.emplace(client, store.state(client)).first;
+      uint64_t local = ls->second;
+      if (local < head->id.clock) {
+        stack.push_back(head);
+        note_missing(client, head->id.clock - 1);
+        stack_to_rest();
+      } else if (auto dep = missing_dependency(txn, *head)) {
+        stack.push_back(head);
+        auto it = targets.find(*dep);
+        if (it == targets.end() || it->second.i == it->second.refs.size()) {
+          note_missing(*dep, store.state(*dep));
+          stack_to_rest();
+        } else {
+          head = &it->second.refs[it->second.i++];
+          continue;
+        }
+      } else {
+        uint64_t offset = local - head->id.clock;
+        if (offset < head->length) {
+          integrate_ref(txn, *head, offset);
+          local_state[client] = head->id.clock + head->length;
+        }
+      }
+    }
+    if (!stack.empty()) {
+      head = stack.back();
+      stack.pop_back();
+    } else if (cur && cur->i < cur->refs.size()) {
+      head = &cur->refs[cur->i++];
+    } else {
+      cur = next_target();
+      if (!cur) break;
+      head = &cur->refs[cur->i++];
+    }
+  }
+  if (rest.empty()) return std::nullopt;
+
+  // Pending structs are kept as a v2 update, as Yjs keeps them.
+  auto enc = make_encoder_v2();
+  enc->rest().write_var_uint(rest.size());
+  for (auto it = rest.rbegin(); it != rest.rend(); ++it) {
+    const auto& refs = it->second;
+    enc->rest().write_var_uint(refs.size());
+    enc->write_client(it->first);
+    enc->rest().write_var_uint(refs.front()->id.clock);
+    for (const StructRef* r : refs) write_struct_ref(*enc, *r, 0);
+  }
+  enc->rest().write_var_uint(0);  // no delete set
+  return PendingStructs{enc->finish(), std::move(missing)};
+}
+
+// Applies a delete set; returns the ranges we do not have yet as a v2 update.
+std::optional<std::vector<uint8_t>> apply_delete_set(Transaction& txn, const DeleteSet& ds) {
+  StructStore& store = txn.doc->store;
+  DeleteSet unapplied;
+  for (uint64_t client : ds.sorted_clients()) {
+    const auto& ranges = ds.clients().at(client);
+    uint64_t state = store.state(client);
+    BlockList* blocks = store.blocks(client);
+    for (const ClockRange& r : ranges) {
+      uint64_t clock = r.clock, end = r.end();
+      if (clock < state) {
+        if (state < end) unapplied.add(client, state, end - state);
+        int64_t idx = find_block_index(*blocks, clock);
+        Item* b = (*blocks)[size_t(idx)];
+        if (!b->deleted() && b->id.clock < clock) {
+          blocks->insert(blocks->begin() + idx + 1, split_item(txn, b, clock - b->id.clock));
+          ++idx;
+        }
+        while (size_t(idx) < blocks->size()) {
+          b = (*blocks)[size_t(idx++)];
+          if (b->id.clock >= end) break;
+          if (!b->deleted()) {
+            if (end < b->id.clock + b->length) {
+              blocks->insert(blocks->begin() + idx, split_item(txn, b, end - b->id.clock));
+            }
+            delete_item(txn, b);
+          }
+        }
+      } else {
+        unapplied.add(client, clock, end - clock);
+      }
+    }
+  }
+  if (unapplied.empty()) return std::nullopt;
+  unapplied.sort_and_merge();
+  auto enc = make_encoder_v2();
+  enc->rest().write_var_uint(0);
+  unapplied.write(*enc);
+  return enc->finish();
+}
+
+struct DecodedUpdate {
+  ClientStructRefs structs;
+  DeleteSet ds;
+};
+
+bool decode_update(const uint8_t* data, size_t n, UpdateFormat fmt, DecodedUpdate* out, std::string* error) {
+  auto dec = make_decoder(fmt, data, n);
+  const char* why = nullptr;
+  if (!dec->ok()) {
+    if (error) *error = dec->error() ? dec->error() : "malformed update";
+    return false;
+  }
+  if (!read_struct_refs(*dec, nullptr, &out->structs, &why)) {
+    if (error) *error = why ? why : "malformed update";
+    return false;
+  }
+  if (!DeleteSet::read(*dec, &out->ds) || !dec->ok()) {
+    if (error) *error = dec->error() ? dec->error() : "malformed delete set";
+    return false;
+  }
+  return true;
+}
+
+void apply_decoded(Transaction& txn, DecodedUpdate& u);
+
+void apply_pending_retry(Transaction& txn, std::vector<uint8_t> update_v2) {
+  DecodedUpdate u;
+  if (decode_update(update_v2.data(), update_v2.size(), UpdateFormat::V2, &u, nullptr)) apply_decoded(txn, u);
+}
+
+void apply_decoded(Transaction& txn, DecodedUpdate& u) {
+  DocImpl& doc = *txn.doc;
+  // Roots named by the update exist from now on, as when Yjs reads it.
+  for (auto& [client, refs] : u.structs) {
+    for (const StructRef& r : refs) {
+      if (r.parent_kind == StructRef::ParentKind::Root) doc.get_or_create_root(r.parent_name);
+    }
+  }
+  std::optional<PendingStructs> rest = integrate_structs(txn, u.structs);
+  bool retry = false;
+  if (doc.pending_structs) {
+    PendingStructs& pending = *doc.pending_structs;
+    for (const auto& [client, clock] : pending.missing) {
+      if (clock < doc.store.state(client)) {
+        retry = true;
+        break;
+      }
+    }
+    if (rest) {
+      for (const auto& [client, clock] : rest->missing) {
+        auto it = pending.missing.find(client);
+        if (it == pending.missing.end() || it->second > clock) pending.missing[client] = clock;
+      }
+      std::vector<uint8_t> merged;
+      if (merge_updates({pending.update_v2, rest->update_v2}, UpdateFormat::V2, &merged))
+        pending.update_v2 = std::move(merged);
+    }
+  } else {
+    doc.pending_structs = std::move(rest);
+  }
+
+  std::optional<std::vector<uint8_t>> ds_rest = apply_delete_set(txn, u.ds);
+  if (doc.pending_ds) {
+    DecodedUpdate pds;
+    std::optional<std::vector<uint8_t>> ds_rest2;
+    if (decode_update(doc.pending_ds->data(), doc.pending_ds->size(), UpdateFormat::V2, &pds, nullptr))
+      ds_rest2 = apply_delete_set(txn, pds.ds);
+    if (ds_rest && ds_rest2) {
+      std::vector<uint8_t> merged;
+      if (merge_updates({*ds_rest, *ds_rest2}, UpdateFormat::V2, &merged)) doc.pending_ds = std::move(merged);
+    } else {
+      doc.pending_ds = ds_rest ? std::move(ds_rest) : std::move(ds_rest2);
+    }
+  } else {
+    doc.pending_ds = std::move(ds_rest);
+  }
+
+  if (retry) {
+    std::vector<uint8_t> update = std::move(doc.pending_structs->update_v2);
+    doc.pending_structs.reset();
+    apply_pending_retry(txn, std::move(update));
+  }
+}
+
+}  // namespace
+
+bool apply_update(DocImpl& doc, const uint8_t* data, size_t n, UpdateFormat fmt, const void* origin,
+                  std::string* error) {
+  DecodedUpdate u;
+  if (!decode_update(data, n, fmt, &u, error)) return false;
+  doc.transact(
+      [&](Transaction& txn) {
+        txn.local = false;
+        apply_decoded(txn, u);
+      },
+      origin, false);
+  return true;
+}
+
+}  // namespace conflux

@@ -1,0 +1,287 @@
+#include "content.h"
+
+#include "branch.h"
+#include "update_codec.h"
+#include "utf.h"
+
+namespace conflux {
+
+void BranchDeleter::operator()(Branch* b) const { delete b; }
+
+Content Content::string(std::u16string s) {
+  Content c;
+  c.ref_ = ContentRef::String;
+  c.data_ = std::move(s);
+  return c;
+}
+Content Content::any(std::vector<Any> values) {
+  Content c;
+  c.ref_ = ContentRef::Any;
+  c.data_ = std::move(values);
+  return c;
+}
+Content Content::json(std::vector<Any> values) {
+  Content c;
+  c.ref_ = ContentRef::JSON;
+  c.data_ = std::move(values);
+  return c;
+}
+Content Content::binary(Any::Bytes bytes) {
+  Content c;
+  c.ref_ = ContentRef::Binary;
+  c.data_ = std::make_unique<Any::Bytes>(std::move(bytes));
+  return c;
+}
+Content Content::embed(Any value) {
+  Content c;
+  c.ref_ = ContentRef::Embed;
+  c.data_ = std::make_unique<Any>(std::move(value));
+  return c;
+}
+Content Content::format(std::u16string key, Any value) {
+  Content c;
+  c.ref_ = ContentRef::Format;
+  c.data_ = std::make_unique<ContentFormat>(ContentFormat{std::move(key), std::move(value)});
+  return c;
+}
+Content Content::type(BranchPtr type) {
+  Content c;
+  c.ref_ = ContentRef::Type;
+  c.data_ = std::move(type);
+  return c;
+}
+Content Content::doc(std::u16string guid, Any options) {
+  Content c;
+  c.ref_ = ContentRef::Doc;
+  c.data_ = std::make_unique<ContentDoc>(ContentDoc{std::move(guid), std::move(options)});
+  return c;
+}
+
+uint64_t Content::length() const {
+  switch (ref_) {
+    case ContentRef::GC:
+    case ContentRef::Skip:
+    case ContentRef::Deleted:
+      return len_;
+    case ContentRef::String:
+      return str().size();
+    case ContentRef::JSON:
+    case ContentRef::Any:
+      return values().size();
+    default:
+      return 1;
+  }
+}
+
+Content Content::split(uint64_t offset) {
+  switch (ref_) {
+    case ContentRef::GC:
+    case ContentRef::Skip:
+    case ContentRef::Deleted: {
+      Content right;
+      right.ref_ = ref_;
+      right.len_ = len_ - offset;
+      len_ = offset;
+      return right;
+    }
+    case ContentRef::String: {
+      std::u16string& s = str();
+      std::u16string tail = s.substr(offset);
+      s.resize(offset);
+      if (!s.empty() && utf::is_high_surrogate(s.back())) {
+        // Yjs never keeps half of a surrogate pair on either side of a cut.
+        s.back() = u'\uFFFD';
+        if (!tail.empty()) tail[0] = u'\uFFFD';
+      }
+      return Content::string(std::move(tail));
+    }
+    case ContentRef::JSON:
+    case ContentRef::Any: {
+      std::vector<Any>& v = values();
+      std::vector<Any> tail(std::make_move_iterator(v.begin() + offset), std::make_move_iterator(v.end()));
+      v.resize(offset);
+      return ref_ == ContentRef::Any ? Content::any(std::move(tail)) : Content::json(std::move(tail));
+    }
+    default:
+      // Single-tick contents are never split.
+      return Content();
+  }
+}
+
+void Content::append(Content&& right) {
+  switch (ref_) {
+    case ContentRef::GC:
+    case ContentRef::Skip:
+    case ContentRef::Deleted:
+      len_ += right.len_;
+      break;
+    case ContentRef::String:
+      str() += right.str();
+      break;
+    case ContentRef::JSON:
+    case ContentRef::Any: {
+      std::vector<Any>& v = values();
+      std::vector<Any>& r = right.values();
+      v.insert(v.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+Content Content::clone() const {
+  switch (ref_) {
+    case ContentRef::GC:
+    case ContentRef::Skip:
+    case ContentRef::Deleted: {
+      Content c;
+      c.ref_ = ref_;
+      c.len_ = len_;
+      return c;
+    }
+    case ContentRef::String:
+      return Content::string(str());
+    case ContentRef::JSON:
+      return Content::json(values());
+    case ContentRef::Any:
+      return Content::any(values());
+    case ContentRef::Binary:
+      return Content::binary(bytes());
+    case ContentRef::Embed:
+      return Content::embed(embed_value());
+    case ContentRef::Format:
+      return Content::format(format().key, format().value);
+    case ContentRef::Type: {
+      const Branch* t = type();
+      return Content::type(BranchPtr(new Branch(t->ref, t->name)));
+    }
+    case ContentRef::Doc:
+      return Content::doc(doc().guid, doc().options);
+  }
+  return Content();
+}
+
+void Content::write(UpdateEncoder& enc, uint64_t offset) const {
+  switch (ref_) {
+    case ContentRef::GC:
+    case ContentRef::Skip:
+      break;  // written by the struct writer
+    case ContentRef::Deleted:
+      enc.write_len(len_ - offset);
+      break;
+    case ContentRef::JSON: {
+      const auto& v = values();
+      enc.write_len(v.size() - offset);
+      for (size_t i = offset; i < v.size(); ++i) {
+        std::string text = v[i].to_json();
+        enc.write_string(utf::to_utf16(text));
+      }
+      break;
+    }
+    case ContentRef::Binary:
+      enc.write_buf(bytes());
+      break;
+    case ContentRef::String:
+      enc.write_string(offset == 0 ? std::u16string_view(str()) : std::u16string_view(str()).substr(offset));
+      break;
+    case ContentRef::Embed:
+      enc.write_json(embed_value());
+      break;
+    case ContentRef::Format:
+      enc.write_key(format().key);
+      enc.write_json(format().value);
+      break;
+    case ContentRef::Type: {
+      const Branch* t = type();
+      enc.write_type_ref(uint64_t(t->ref));
+      if (t->ref == TypeRef::XmlElement || t->ref == TypeRef::XmlHook) enc.write_key(t->name);
+      break;
+    }
+    case ContentRef::Any: {
+      const auto& v = values();
+      enc.write_len(v.size() - offset);
+      for (size_t i = offset; i < v.size(); ++i) enc.write_any(v[i]);
+      break;
+    }
+    case ContentRef::Doc:
+      enc.write_string(doc().guid);
+      enc.write_any(doc().options);
+      break;
+  }
+}
+
+bool Content::read(UpdateDecoder& dec, ContentRef ref, Content* out) {
+  switch (ref) {
+    case ContentRef::Deleted: {
+      uint64_t len = dec.read_len();
+      if (!dec.ok() || len == 0) return false;
+      *out = Content::deleted(len);
+      return true;
+    }
+    case ContentRef::JSON: {
+      uint64_t len = dec.read_len();
+      if (!dec.ok() || len == 0) return false;
+      std::vector<Any> values;
+      for (uint64_t i = 0; i < len; ++i) {
+        std::u16string text = dec.read_string();
+        if (!dec.ok()) return false;
+        Any v;
+        if (text != u"undefined" && !Any::from_json(utf::to_utf8(text), &v)) return false;
+        values.push_back(std::move(v));
+      }
+      *out = Content::json(std::move(values));
+      return true;
+    }
+    case ContentRef::Binary:
+      *out = Content::binary(dec.read_buf());
+      return dec.ok();
+    case ContentRef::String: {
+      std::u16string s = dec.read_string();
+      if (!dec.ok() || s.empty()) return false;
+      *out = Content::string(std::move(s));
+      return true;
+    }
+    case ContentRef::Embed:
+      *out = Content::embed(dec.read_json());
+      return dec.ok();
+    case ContentRef::Format: {
+      std::u16string key = dec.read_key();
+      Any value = dec.read_json();
+      *out = Content::format(std::move(key), std::move(value));
+      return dec.ok();
+    }
+    case ContentRef::Type: {
+      uint64_t r = dec.read_type_ref();
+      if (!dec.ok() || r > uint64_t(TypeRef::XmlText)) return false;
+      TypeRef tr = TypeRef(r);
+      std::u16string name;
+      if (tr == TypeRef::XmlElement || tr == TypeRef::XmlHook) name = dec.read_key();
+      if (!dec.ok()) return false;
+      *out = Content::type(BranchPtr(new Branch(tr, std::move(name))));
+      return true;
+    }
+    case ContentRef::Any: {
+      uint64_t len = dec.read_len();
+      if (!dec.ok() || len == 0 || len > dec.rest().remaining()) return false;
+      std::vector<Any> values;
+      values.reserve(len);
+      for (uint64_t i = 0; i < len; ++i) {
+        values.push_back(dec.read_any());
+        if (!dec.ok()) return false;
+      }
+      *out = Content::any(std::move(values));
+      return true;
+    }
+    case ContentRef::Doc: {
+      std::u16string guid = dec.read_string();
+      Any options = dec.read_any();
+      *out = Content::doc(std::move(guid), std::move(options));
+      return dec.ok();
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace conflux

@@ -1,0 +1,119 @@
+// Item contents: what one struct of the document holds.
+//
+// The numbering is Yjs's content ref (the low five bits of the info byte).
+// GC and Skip are not contents of an Item but share the numbering, so a struct
+// can be described by one Content value whatever it is.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "conflux/any.h"
+
+namespace conflux {
+
+class UpdateEncoder;
+class UpdateDecoder;
+struct Branch;
+
+enum class ContentRef : uint8_t {
+  GC = 0,
+  Deleted = 1,
+  JSON = 2,
+  Binary = 3,
+  String = 4,
+  Embed = 5,
+  Format = 6,
+  Type = 7,
+  Any = 8,
+  Doc = 9,
+  Skip = 10,
+};
+
+struct BranchDeleter {
+  void operator()(Branch* b) const;
+};
+using BranchPtr = std::unique_ptr<Branch, BranchDeleter>;
+
+struct ContentFormat {
+  std::u16string key;
+  Any value;
+};
+struct ContentDoc {
+  std::u16string guid;
+  Any options;
+};
+
+// One struct's payload. Rare kinds are boxed to keep items small.
+class Content {
+ public:
+  Content() = default;  // GC
+  static Content gc(uint64_t len) { Content c; c.ref_ = ContentRef::GC; c.len_ = len; return c; }
+  static Content skip(uint64_t len) { Content c; c.ref_ = ContentRef::Skip; c.len_ = len; return c; }
+  static Content deleted(uint64_t len) { Content c; c.ref_ = ContentRef::Deleted; c.len_ = len; return c; }
+  static Content string(std::u16string s);
+  static Content any(std::vector<Any> values);
+  static Content json(std::vector<Any> values);
+  static Content binary(Any::Bytes bytes);
+  static Content embed(Any value);
+  static Content format(std::u16string key, Any value);
+  static Content type(BranchPtr type);
+  static Content doc(std::u16string guid, Any options);
+
+  Content(Content&&) = default;
+  Content& operator=(Content&&) = default;
+  Content(const Content&) = delete;
+  Content& operator=(const Content&) = delete;
+
+  ContentRef ref() const { return ref_; }
+  // Clock ticks this content covers.
+  uint64_t length() const;
+  // Counts towards positions (indexes) of the parent sequence.
+  bool countable() const {
+    return ref_ != ContentRef::Deleted && ref_ != ContentRef::Format && ref_ != ContentRef::GC &&
+           ref_ != ContentRef::Skip;
+  }
+  bool mergeable() const {
+    return ref_ == ContentRef::Deleted || ref_ == ContentRef::JSON || ref_ == ContentRef::String ||
+           ref_ == ContentRef::Any || ref_ == ContentRef::GC || ref_ == ContentRef::Skip;
+  }
+
+  std::u16string& str() { return std::get<std::u16string>(data_); }
+  const std::u16string& str() const { return std::get<std::u16string>(data_); }
+  std::vector<Any>& values() { return std::get<std::vector<Any>>(data_); }
+  const std::vector<Any>& values() const { return std::get<std::vector<Any>>(data_); }
+  const Any::Bytes& bytes() const { return *std::get<std::unique_ptr<Any::Bytes>>(data_); }
+  const Any& embed_value() const { return *std::get<std::unique_ptr<Any>>(data_); }
+  const ContentFormat& format() const { return *std::get<std::unique_ptr<ContentFormat>>(data_); }
+  const ContentDoc& doc() const { return *std::get<std::unique_ptr<ContentDoc>>(data_); }
+  Branch* type() const { return std::get<BranchPtr>(data_).get(); }
+  BranchPtr& type_ptr() { return std::get<BranchPtr>(data_); }
+
+  // Cuts this content at `offset` clock ticks and returns the right part.
+  // Strings follow Yjs: a cut that separates a surrogate pair turns both
+  // halves into U+FFFD.
+  Content split(uint64_t offset);
+  // Appends `right` (same ref, mergeable) to this content.
+  void append(Content&& right);
+  // A deep copy (types are not copyable: a Type content copies as an empty
+  // branch of the same kind; only the update utilities use this).
+  Content clone() const;
+
+  // Writes the content of a struct starting `offset` ticks in.
+  void write(UpdateEncoder& enc, uint64_t offset) const;
+  // Reads the content for `ref`; `type_factory` makes a branch for ContentType.
+  // Returns false on malformed input (the decoder is failed too).
+  static bool read(UpdateDecoder& dec, ContentRef ref, Content* out);
+
+ private:
+  ContentRef ref_ = ContentRef::GC;
+  uint64_t len_ = 0;  // GC, Skip, Deleted
+  std::variant<std::monostate, std::u16string, std::vector<Any>, std::unique_ptr<Any::Bytes>,
+               std::unique_ptr<Any>, std::unique_ptr<ContentFormat>, BranchPtr, std::unique_ptr<ContentDoc>>
+      data_;
+};
+
+}  // namespace conflux

@@ -1,0 +1,160 @@
+#include "doc_impl.h"
+
+#include <algorithm>
+#include <random>
+
+#include "block.h"
+#include "events.h"
+#include "text_ops.h"
+#include "update_encode.h"
+
+namespace conflux {
+
+Transaction::Transaction(DocImpl* d, bool is_local, const void* o) : doc(d), local(is_local), origin(o) {
+  before_state = d->store.state_vector();
+}
+
+void Transaction::add_changed_type(Branch* type, const std::u16string* parent_sub) {
+  auto [it, inserted] = changed_index.emplace(type, changed.size());
+  if (inserted) changed.emplace_back(type, std::vector<const std::u16string*>{});
+  auto& subs = changed[it->second].second;
+  if (std::find(subs.begin(), subs.end(), parent_sub) == subs.end()) subs.push_back(parent_sub);
+}
+
+bool Branch::deleted() const { return item != nullptr && item->deleted(); }
+
+DocImpl::DocImpl(uint64_t id, bool gc_enabled) : client_id(id), gc(gc_enabled) {}
+
+DocImpl::~DocImpl() = default;
+
+const std::u16string* DocImpl::intern(std::u16string_view key) {
+  return &*interned_.emplace(key).first;
+}
+
+Branch* DocImpl::get_or_create_root(std::u16string_view name) {
+  const std::u16string* key = intern(name);
+  auto it = root_by_name.find(key);
+  if (it != root_by_name.end()) return it->second;
+  BranchPtr b(new Branch(TypeRef::Unset));
+  b->doc = this;
+  b->root_name = key;
+  Branch* raw = b.get();
+  roots.emplace_back(key, std::move(b));
+  root_by_name.emplace(key, raw);
+  return raw;
+}
+
+bool DocImpl::type_root(Branch* root, TypeRef ref) {
+  if (root->ref == ref) return true;
+  if (root->ref != TypeRef::Unset) return false;
+  root->ref = ref;
+  // Yjs builds a fresh typed instance here; what the placeholder learned about
+  // formatting does not carry over.
+  root->has_formatting = false;
+  return true;
+}
+
+void DocImpl::renew_client_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  client_id = rng() & 0xffffffffu;
+}
+
+void DocImpl::transact(const std::function<void(Transaction&)>& f, const void* origin, bool local) {
+  bool initial = false;
+  if (txn == nullptr) {
+    initial = true;
+    cleanups.push_back(std::make_unique<Transaction>(this, local, origin));
+    txn = cleanups.back().get();
+  }
+  f(*txn);
+  if (initial) {
+    bool finish = txn == cleanups.front().get();
+    txn = nullptr;
+    if (finish) cleanup_transactions(0);
+  }
+}
+
+void DocImpl::cleanup_transactions(size_t i) {
+  while (i < cleanups.size()) {
+    Transaction& t = *cleanups[i];
+    t.delete_set.sort_and_merge();
+    t.after_state = store.state_vector();
+
+    // Observers see the transaction before anything is collected or merged.
+    call_observers(t);
+    for (auto& [id, obs] : after_transaction_observers) obs(t);
+    if (t.need_formatting_cleanup) cleanup_text_after_remote_transaction(t);
+
+    // Collect deleted content, then merge what can be merged again.
+    if (gc) {
+      for (auto& [client, ranges] : t.delete_set.clients()) {
+        BlockList* blocks = store.blocks(client);
+        if (!blocks) continue;
+        for (size_t di = ranges.size(); di-- > 0;) {
+          const ClockRange& r = ranges[di];
+          int64_t si = find_block_index(*blocks, r.clock);
+          if (si < 0) continue;
+          for (size_t k = size_t(si); k < blocks->size(); ++k) {
+            Item* b = (*blocks)[k];
+            if (b->id.clock >= r.end()) break;
+            if (!b->is_gc() && b->deleted() && !b->keep()) gc_item(*this, b, false);
+          }
+        }
+      }
+    }
+    for (auto& [client, ranges] : t.delete_set.clients()) {
+      BlockList* blocks = store.blocks(client);
+      if (!blocks || blocks->empty()) continue;
+      for (size_t di = ranges.size(); di-- > 0;) {
+        const ClockRange& r = ranges[di];
+        int64_t last = find_block_index(*blocks, r.end() - 1);
+        int64_t most_right = std::min<int64_t>(int64_t(blocks->size()) - 1, 1 + last);
+        for (int64_t si = most_right; si > 0 && (*blocks)[size_t(si)]->id.clock >= r.clock;) {
+          si -= 1 + int64_t(try_merge_with_lefts(*blocks, size_t(si)));
+        }
+      }
+    }
+    for (const auto& [client, clock] : t.after_state) {
+      auto bit = t.before_state.find(client);
+      uint64_t before = bit == t.before_state.end() ? 0 : bit->second;
+      if (before == clock) continue;
+      BlockList* blocks = store.blocks(client);
+      int64_t first = std::max<int64_t>(find_block_index(*blocks, before), 1);
+      for (int64_t si = int64_t(blocks->size()) - 1; si >= first;) {
+        si -= 1 + int64_t(try_merge_with_lefts(*blocks, size_t(si)));
+      }
+    }
+    for (size_t k = t.merge_structs.size(); k-- > 0;) {
+      ID id = t.merge_structs[k];
+      BlockList* blocks = store.blocks(id.client);
+      int64_t pos = find_block_index(*blocks, id.clock);
+      if (pos < 0) continue;
+      if (size_t(pos) + 1 < blocks->size()) {
+        if (try_merge_with_lefts(*blocks, size_t(pos) + 1) > 1) continue;
+      }
+      if (pos > 0) try_merge_with_lefts(*blocks, size_t(pos));
+    }
+
+    if (!t.local) {
+      auto a = t.after_state.find(client_id);
+      auto b = t.before_state.find(client_id);
+      uint64_t after = a == t.after_state.end() ? 0 : a->second;
+      uint64_t before = b == t.before_state.end() ? 0 : b->second;
+      if (after != before) renew_client_id();
+    }
+
+    if (!update_observers_v1.empty() || !update_observers_v2.empty()) {
+      for (UpdateFormat fmt : {UpdateFormat::V1, UpdateFormat::V2}) {
+        auto& observers = fmt == UpdateFormat::V1 ? update_observers_v1 : update_observers_v2;
+        if (observers.empty()) continue;
+        std::vector<uint8_t> update;
+        if (!encode_transaction_update(t, fmt, &update)) continue;
+        for (auto& [id, obs] : observers) obs(update, t);
+      }
+    }
+    ++i;
+  }
+  cleanups.clear();
+}
+
+}  // namespace conflux

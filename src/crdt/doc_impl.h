@@ -1,0 +1,99 @@
+// DocImpl and Transaction: the engine's document state and its unit of change.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "branch.h"
+#include "id_set.h"
+#include "struct_store.h"
+
+namespace conflux {
+
+class DocImpl;
+
+class Transaction {
+ public:
+  Transaction(DocImpl* d, bool is_local, const void* o);
+
+  DocImpl* doc;
+  bool local;
+  const void* origin;
+  StateVector before_state;
+  StateVector after_state;
+  DeleteSet delete_set;
+  // IDs of items split in this transaction; they are re-merged at its end.
+  std::vector<ID> merge_structs;
+  // Changed types, each with the keys that changed (nullptr = the sequence).
+  std::vector<std::pair<Branch*, std::vector<const std::u16string*>>> changed;
+  std::unordered_map<Branch*, size_t> changed_index;
+  bool need_formatting_cleanup = false;
+
+  void add_changed_type(Branch* type, const std::u16string* parent_sub);
+  // Existed before this transaction started (and so is not "added" by it).
+  bool existed_before(ID id) const {
+    auto it = before_state.find(id.client);
+    return it != before_state.end() && id.clock < it->second;
+  }
+};
+
+struct PendingStructs {
+  std::vector<uint8_t> update_v2;
+  StateVector missing;  // client -> smallest clock waited for
+};
+
+using UpdateObserver = std::function<void(const std::vector<uint8_t>& update, Transaction& txn)>;
+
+class DocImpl {
+ public:
+  explicit DocImpl(uint64_t client_id, bool gc = true);
+  ~DocImpl();
+
+  uint64_t client_id;
+  bool gc;
+  StructStore store;
+  // Roots in creation order, and by name.
+  std::vector<std::pair<const std::u16string*, BranchPtr>> roots;
+  std::unordered_map<const std::u16string*, Branch*> root_by_name;
+
+  Transaction* txn = nullptr;
+  std::vector<std::unique_ptr<Transaction>> cleanups;
+
+  std::optional<PendingStructs> pending_structs;
+  std::optional<std::vector<uint8_t>> pending_ds;  // a v2 update holding only a delete set
+
+  std::vector<std::pair<uint64_t, UpdateObserver>> update_observers_v1;
+  std::vector<std::pair<uint64_t, UpdateObserver>> update_observers_v2;
+  std::vector<std::pair<uint64_t, std::function<void(Transaction&)>>> after_transaction_observers;
+  uint64_t next_observer_id = 1;
+
+  // Branches whose items were collected; kept so handles never dangle.
+  std::vector<BranchPtr> dead_branches;
+
+  // Interns a key (map key, root name): equal strings give the same pointer.
+  const std::u16string* intern(std::u16string_view key);
+  // The root of that name, created untyped if new.
+  Branch* get_or_create_root(std::u16string_view name);
+  // Gives an untyped root its kind (no-op if it already has one). Returns false
+  // when the root already has a different kind.
+  bool type_root(Branch* root, TypeRef ref);
+
+  // Runs `f` inside a transaction (joins the current one if any).
+  void transact(const std::function<void(Transaction&)>& f, const void* origin = nullptr, bool local = true);
+
+  // Picks a fresh random client id (after seeing our own id from a remote peer).
+  void renew_client_id();
+
+ private:
+  std::unordered_set<std::u16string> interned_;
+  void cleanup_transactions(size_t i);
+};
+
+}  // namespace conflux

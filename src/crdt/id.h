@@ -1,0 +1,14 @@
+// ID: the identity of one operation, a (client, clock) pair.
+#pragma once
+
+#include <cstdint>
+
+namespace conflux {
+
+struct ID {
+  uint64_t client = 0;
+  uint64_t clock = 0;
+  bool operator==(const ID&) const = default;
+};
+
+}  // namespace conflux

@@ -1,0 +1,126 @@
+#include "id_set.h"
+
+#include <algorithm>
+
+#include "lib0.h"
+#include "update_codec.h"
+
+namespace conflux {
+
+void DeleteSet::add(uint64_t client, uint64_t clock, uint64_t len) {
+  if (len == 0) return;
+  clients_[client].push_back(ClockRange{clock, len});
+}
+
+void DeleteSet::sort_and_merge() {
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    auto& ranges = it->second;
+    std::sort(ranges.begin(), ranges.end(),
+              [](const ClockRange& a, const ClockRange& b) { return a.clock < b.clock; });
+    size_t j = 0;
+    for (size_t i = 1; i < ranges.size(); ++i) {
+      ClockRange& last = ranges[j];
+      const ClockRange& cur = ranges[i];
+      if (last.end() >= cur.clock) {
+        last.len = std::max(last.end(), cur.end()) - last.clock;
+      } else {
+        ranges[++j] = cur;
+      }
+    }
+    if (!ranges.empty()) ranges.resize(j + 1);
+    if (ranges.empty()) {
+      it = clients_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+bool DeleteSet::contains(ID id) const {
+  auto it = clients_.find(id.client);
+  if (it == clients_.end()) return false;
+  const auto& ranges = it->second;
+  auto r = std::upper_bound(ranges.begin(), ranges.end(), id.clock,
+                            [](uint64_t clock, const ClockRange& range) { return clock < range.clock; });
+  if (r == ranges.begin()) return false;
+  --r;
+  return id.clock < r->end();
+}
+
+void DeleteSet::merge_from(const DeleteSet& other) {
+  for (const auto& [client, ranges] : other.clients_) {
+    auto& mine = clients_[client];
+    mine.insert(mine.end(), ranges.begin(), ranges.end());
+  }
+}
+
+std::vector<uint64_t> DeleteSet::sorted_clients() const {
+  std::vector<uint64_t> ids;
+  ids.reserve(clients_.size());
+  for (const auto& [client, ranges] : clients_) ids.push_back(client);
+  std::sort(ids.begin(), ids.end(), std::greater<>());
+  return ids;
+}
+
+void DeleteSet::write(UpdateEncoder& enc) const {
+  std::vector<uint64_t> ids = sorted_clients();
+  enc.rest().write_var_uint(ids.size());
+  for (uint64_t client : ids) {
+    const auto& ranges = clients_.at(client);
+    enc.reset_ds_cur_val();
+    enc.rest().write_var_uint(client);
+    enc.rest().write_var_uint(ranges.size());
+    for (const ClockRange& r : ranges) {
+      enc.write_ds_clock(r.clock);
+      enc.write_ds_len(r.len);
+    }
+  }
+}
+
+bool DeleteSet::read(UpdateDecoder& dec, DeleteSet* out) {
+  lib0::Reader& rest = dec.rest();
+  uint64_t n = rest.read_var_uint();
+  // Every client entry takes at least two bytes.
+  if (!rest.ok() || n > rest.remaining()) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    dec.reset_ds_cur_val();
+    uint64_t client = rest.read_var_uint();
+    uint64_t count = rest.read_var_uint();
+    if (!dec.ok() || count > rest.remaining() + 1) return false;
+    for (uint64_t j = 0; j < count; ++j) {
+      uint64_t clock = dec.read_ds_clock();
+      uint64_t len = dec.read_ds_len();
+      if (!dec.ok()) return false;
+      if (clock > lib0::kMaxSafeInteger || len > lib0::kMaxSafeInteger - clock) return false;
+      out->add(client, clock, len);
+    }
+  }
+  return dec.ok();
+}
+
+std::vector<uint8_t> encode_state_vector(const StateVector& sv) {
+  std::vector<std::pair<uint64_t, uint64_t>> entries(sv.begin(), sv.end());
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  lib0::Writer w;
+  w.write_var_uint(entries.size());
+  for (const auto& [client, clock] : entries) {
+    w.write_var_uint(client);
+    w.write_var_uint(clock);
+  }
+  return w.take();
+}
+
+bool decode_state_vector(const uint8_t* data, size_t n, StateVector* out) {
+  lib0::Reader r(data, n);
+  uint64_t count = r.read_var_uint();
+  if (!r.ok() || count > r.remaining()) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t client = r.read_var_uint();
+    uint64_t clock = r.read_var_uint();
+    if (!r.ok()) return false;
+    (*out)[client] = clock;
+  }
+  return r.ok();
+}
+
+}  // namespace conflux

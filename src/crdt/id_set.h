@@ -1,0 +1,56 @@
+// Sets of IDs as per-client clock ranges: the delete set, and state vectors.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "id.h"
+
+namespace conflux {
+
+class UpdateEncoder;
+class UpdateDecoder;
+
+struct ClockRange {
+  uint64_t clock = 0;
+  uint64_t len = 0;
+  uint64_t end() const { return clock + len; }
+};
+
+// Client -> clock ranges. Ranges are appended freely and normalized
+// (sorted, joined when they touch or overlap) by sort_and_merge().
+class DeleteSet {
+ public:
+  using Map = std::unordered_map<uint64_t, std::vector<ClockRange>>;
+
+  void add(uint64_t client, uint64_t clock, uint64_t len);
+  void sort_and_merge();
+  // Requires sort_and_merge() since the last add().
+  bool contains(ID id) const;
+  bool empty() const { return clients_.empty(); }
+  void merge_from(const DeleteSet& other);
+
+  const Map& clients() const { return clients_; }
+  Map& clients() { return clients_; }
+  // Client ids in the order Yjs writes them (descending).
+  std::vector<uint64_t> sorted_clients() const;
+
+  // Writes the delete set (clients descending; ranges in stored order).
+  void write(UpdateEncoder& enc) const;
+  // Reads a delete set; false on malformed input.
+  static bool read(UpdateDecoder& dec, DeleteSet* out);
+
+ private:
+  Map clients_;
+};
+
+using StateVector = std::unordered_map<uint64_t, uint64_t>;
+
+// Encodes a state vector as Yjs does (clients descending).
+std::vector<uint8_t> encode_state_vector(const StateVector& sv);
+// Decodes a state vector; false on malformed input.
+bool decode_state_vector(const uint8_t* data, size_t n, StateVector* out);
+
+}  // namespace conflux

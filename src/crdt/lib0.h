@@ -1,0 +1,104 @@
+// lib0 binary primitives: the byte-level vocabulary of every Yjs format.
+//
+// Writer appends to a byte vector. Reader never throws: the first problem
+// (truncation, an over-long number, invalid UTF-8, nesting too deep) makes it
+// "failed"; every later read returns a zero value, and the caller checks ok()
+// once at a convenient point.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conflux/any.h"
+
+namespace conflux::lib0 {
+
+// lib0 computes with doubles; anything above this does not survive a round trip.
+inline constexpr uint64_t kMaxSafeInteger = (uint64_t{1} << 53) - 1;
+// Nesting limit for decoded "any" values (arrays/objects inside each other).
+inline constexpr int kMaxAnyDepth = 256;
+
+class Writer {
+ public:
+  void write_u8(uint8_t v) { buf_.push_back(v); }
+  void write_var_uint(uint64_t v);
+  // Signed varInt in lib0's sign-magnitude form; `negative` with a zero
+  // magnitude writes negative zero (0x40), which the v2 column codecs need.
+  void write_var_int(uint64_t magnitude, bool negative);
+  void write_var_int(int64_t v) { write_var_int(v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v), v < 0); }
+  void write_f32(float v);
+  void write_f64(double v);
+  void write_bigint64(int64_t v);
+  void write_raw(const uint8_t* data, size_t n) { buf_.insert(buf_.end(), data, data + n); }
+  void write_raw(const std::vector<uint8_t>& b) { write_raw(b.data(), b.size()); }
+  void write_var_bytes(const uint8_t* data, size_t n) { write_var_uint(n); write_raw(data, n); }
+  void write_var_bytes(const std::vector<uint8_t>& b) { write_var_bytes(b.data(), b.size()); }
+  // varUint(UTF-8 byte length) + UTF-8 bytes.
+  void write_var_string(std::string_view utf8);
+  // Same, from UTF-16; a lone surrogate is written as U+FFFD, as JavaScript's TextEncoder does.
+  void write_var_string(std::u16string_view utf16);
+  // lib0 writeAny, choosing the numeric tag exactly as Yjs does.
+  void write_any(const Any& v);
+
+  size_t size() const { return buf_.size(); }
+  bool empty() const { return buf_.empty(); }
+  const std::vector<uint8_t>& data() const { return buf_; }
+  std::vector<uint8_t>& data() { return buf_; }
+  std::vector<uint8_t> take() { return std::move(buf_); }
+  void clear() { buf_.clear(); }
+
+ private:
+  std::vector<uint8_t> buf_;
+};
+
+struct VarInt {
+  uint64_t magnitude = 0;
+  bool negative = false;
+  // Two's-complement view (negative zero reads as 0).
+  int64_t value() const { return negative ? -int64_t(magnitude) : int64_t(magnitude); }
+};
+
+class Reader {
+ public:
+  Reader() = default;
+  Reader(const uint8_t* data, size_t n) : p_(data), end_(data + n) {}
+  explicit Reader(const std::vector<uint8_t>& b) : Reader(b.data(), b.size()) {}
+
+  bool ok() const { return error_ == nullptr; }
+  // A short static description of the first failure, or nullptr.
+  const char* error() const { return error_; }
+  void fail(const char* why) {
+    if (!error_) error_ = why;
+    p_ = end_;
+  }
+
+  size_t remaining() const { return size_t(end_ - p_); }
+  bool at_end() const { return p_ == end_; }
+  const uint8_t* position() const { return p_; }
+
+  uint8_t read_u8();
+  // Fails on truncation and on values above 2^53-1.
+  uint64_t read_var_uint();
+  VarInt read_var_int();
+  float read_f32();
+  double read_f64();
+  int64_t read_bigint64();
+  // A view into the input of the next n bytes (empty and failed on truncation).
+  const uint8_t* read_raw(size_t n);
+  std::vector<uint8_t> read_var_bytes();
+  // Validates UTF-8 strictly (as TextDecoder with fatal: true); a BOM is kept.
+  std::string read_var_string();
+  std::u16string read_var_string_u16();
+  Any read_any() { return read_any(0); }
+
+ private:
+  Any read_any(int depth);
+  const uint8_t* p_ = nullptr;
+  const uint8_t* end_ = nullptr;
+  const char* error_ = nullptr;
+};
+
+}  // namespace conflux::lib0

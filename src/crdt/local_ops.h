@@ -1,0 +1,20 @@
+// Helpers shared by the local operations of every type.
+#pragma once
+
+#include "doc_impl.h"
+
+namespace conflux {
+
+// Creates an item of our own client between `left` and `right` (origin and
+// right origin taken from them) and integrates it.
+Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
+                        const std::u16string* parent_sub, Content content);
+
+// The last item of the parent's sequence, deleted or not.
+Item* sequence_last(const Branch* parent);
+
+// Splits (if needed) so that an item ends exactly after visible unit `index-1`
+// and returns it; null for index 0. `index` must be <= parent->length.
+Item* item_ending_at(Transaction& txn, Branch* parent, uint64_t index);
+
+}  // namespace conflux

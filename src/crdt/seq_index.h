@@ -1,0 +1,52 @@
+// SeqIndex: an order-statistics index over the items of one sequence.
+//
+// A type's items form a doubly linked list (Item::left/right), which is what
+// YATA integration walks. Hosts, though, address a sequence by visible position
+// (UTF-16 units for text, elements for arrays), and a long document must not
+// cost a scan per edit. SeqIndex mirrors the list order in a B+ tree whose
+// nodes carry the sum of their items' visible lengths, so position -> item and
+// item -> position are O(log n).
+//
+// The list stays the source of truth; every change of list membership or of an
+// item's visible length is reported here by the engine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace conflux {
+
+struct Item;
+
+class SeqIndex {
+ public:
+  SeqIndex() = default;
+  SeqIndex(const SeqIndex&) = delete;
+  SeqIndex& operator=(const SeqIndex&) = delete;
+  ~SeqIndex();
+
+  // `item` was linked into the list directly after `left` (null: at the front).
+  // `left`, when given, is already in the index.
+  void insert_after(Item* left, Item* item);
+  // `item` was unlinked from the list.
+  void remove(Item* item);
+  // `item`'s visible_length() changed.
+  void update(Item* item);
+  // Sum of visible lengths.
+  uint64_t total() const;
+  // The item whose visible range contains `pos` (pos < total()); stores the
+  // offset of `pos` inside it. nullptr when pos >= total().
+  Item* find(uint64_t pos, uint64_t* offset) const;
+  // Visible units before `item`.
+  uint64_t position_of(const Item* item) const;
+  // Drops everything (the items are not touched except their index slot).
+  void clear();
+  size_t size() const { return count_; }
+
+ private:
+  struct Node;
+  Node* root_ = nullptr;
+  size_t count_ = 0;
+};
+
+}  // namespace conflux

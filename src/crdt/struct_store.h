@@ -1,0 +1,59 @@
+// The block store: for every client, its structs in clock order, contiguous
+// from clock 0. Finding the struct that holds a clock is a binary search.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "id.h"
+#include "id_set.h"
+#include "item.h"
+
+namespace conflux {
+
+class Transaction;
+
+using BlockList = std::vector<Item*>;
+
+// Index of the struct in `blocks` that contains `clock`, or -1.
+int64_t find_block_index(const BlockList& blocks, uint64_t clock);
+
+class StructStore {
+ public:
+  StructStore() = default;
+  StructStore(const StructStore&) = delete;
+  StructStore& operator=(const StructStore&) = delete;
+  ~StructStore();
+
+  // Next expected clock of `client` (0 when unknown).
+  uint64_t state(uint64_t client) const;
+  StateVector state_vector() const;
+
+  BlockList* blocks(uint64_t client);
+  const BlockList* blocks(uint64_t client) const;
+  BlockList& blocks_or_create(uint64_t client) { return clients_[client]; }
+  const std::unordered_map<uint64_t, BlockList>& clients() const { return clients_; }
+  std::unordered_map<uint64_t, BlockList>& clients() { return clients_; }
+
+  // The struct containing `id`, or nullptr.
+  Item* find(ID id) const;
+  // Appends a struct whose clock must be the client's state.
+  void add(Item* item);
+
+  // The item starting exactly at `id` (splitting the one containing it).
+  Item* clean_start(Transaction& txn, ID id);
+  // The item ending exactly at `id` (splitting the one containing it).
+  // GC structs are never split.
+  Item* clean_end(Transaction& txn, ID id);
+  // Index of the struct starting exactly at `clock` (splitting as needed).
+  int64_t clean_start_index(Transaction& txn, BlockList& blocks, uint64_t clock);
+
+  // Replaces the struct at `blocks[i]` by `with` (same id and length); deletes the old one.
+  void replace(BlockList& blocks, size_t i, Item* with);
+
+ private:
+  std::unordered_map<uint64_t, BlockList> clients_;
+};
+
+}  // namespace conflux

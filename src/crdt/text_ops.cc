@@ -1,0 +1,483 @@
+#include "text_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+#include "block.h"
+#include "local_ops.h"
+
+namespace conflux {
+
+namespace {
+
+const Any kNullValue = Any::null();
+
+// `value ?? null`
+const Any* or_null(const Any* v) { return v == nullptr || v->is_undefined() ? &kNullValue : v; }
+
+const Any* attr_get(const AttrMap& m, const std::u16string& key) {
+  for (const auto& [k, v] : m) {
+    if (k == key) return v;
+  }
+  return nullptr;
+}
+void attr_set(AttrMap& m, const std::u16string& key, const Any* v) {
+  for (auto& [k, val] : m) {
+    if (k == key) {
+      val = v;
+      return;
+    }
+  }
+  m.emplace_back(key, v);
+}
+void attr_erase(AttrMap& m, const std::u16string& key) {
+  m.erase(std::remove_if(m.begin(), m.end(), [&](const auto& e) { return e.first == key; }), m.end());
+}
+
+bool is_object_like(const Any* v) { return v && (v->is_object() || v->is_array() || v->is_bytes()); }
+
+// Yjs's equalAttrs: `===`, or a shallow comparison of two objects.
+bool equal_attrs(const Any* a, const Any* b) {
+  if (js_strict_equal(a, b)) return true;
+  if (!is_object_like(a) || !is_object_like(b)) return false;
+  if (a->is_object() && b->is_object()) {
+    const auto& x = a->as_object();
+    const auto& y = b->as_object();
+    if (x.size() != y.size()) return false;
+    for (const auto& [k, v] : x) {
+      const Any* w = b->get(k);
+      if (!w || !js_strict_equal(&v, w)) return false;
+    }
+    return true;
+  }
+  if (a->is_array() && b->is_array()) {
+    const auto& x = a->as_array();
+    const auto& y = b->as_array();
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i) {
+      if (!js_strict_equal(&x[i], &y[i])) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+void update_current_attributes(AttrMap& attrs, const ContentFormat& f) {
+  if (f.value.is_null()) attr_erase(attrs, f.key);
+  else attr_set(attrs, f.key, &f.value);
+}
+
+struct TextPos {
+  Item* left = nullptr;
+  Item* right = nullptr;
+  uint64_t index = 0;
+  AttrMap attrs;
+
+  void forward() {
+    if (right->content.ref() == ContentRef::Format) {
+      if (!right->deleted()) update_current_attributes(attrs, right->content.format());
+    } else if (!right->deleted()) {
+      index += right->length;
+    }
+    left = right;
+    right = right->right;
+  }
+};
+
+void find_next_position(Transaction& txn, TextPos& pos, uint64_t count) {
+  while (pos.right && count > 0) {
+    Item* r = pos.right;
+    if (r->content.ref() == ContentRef::Format) {
+      if (!r->deleted()) update_current_attributes(pos.attrs, r->content.format());
+    } else if (!r->deleted()) {
+      if (count < r->length) txn.doc->store.clean_start(txn, ID{r->id.client, r->id.clock + count});
+      pos.index += r->length;
+      count -= r->length;
+    }
+    pos.left = r;
+    pos.right = r->right;
+  }
+}
+
+// Yjs walks from the start for formatted texts (to know the attributes) and
+// jumps with its search markers otherwise; the index plays the markers' role.
+TextPos find_position(Transaction& txn, Branch* text, uint64_t index, bool may_jump) {
+  TextPos pos;
+  if (may_jump && !text->has_formatting && index > 0) {
+    pos.left = item_ending_at(txn, text, std::min(index, text->length));
+    pos.right = pos.left ? pos.left->right : text->start;
+    pos.index = std::min(index, text->length);
+    return pos;
+  }
+  pos.right = text->start;
+  find_next_position(txn, pos, index);
+  return pos;
+}
+
+Item* insert_here(Transaction& txn, Branch* text, TextPos& pos, Content content) {
+  Item* item = insert_local_item(txn, text, pos.left, pos.right, nullptr, std::move(content));
+  pos.right = item;
+  pos.forward();
+  return item;
+}
+
+void minimize_attribute_changes(TextPos& pos, const AttrMap& attributes) {
+  while (pos.right) {
+    Item* r = pos.right;
+    bool skip = r->deleted() || (r->content.ref() == ContentRef::Format &&
+                                 equal_attrs(or_null(attr_get(attributes, r->content.format().key)),
+                                             &r->content.format().value));
+    if (!skip) break;
+    pos.forward();
+  }
+}
+
+// Inserts a marker for every attribute that changes here; returns the
+// negations (the values to restore after the inserted content).
+AttrMap insert_attributes(Transaction& txn, Branch* text, TextPos& pos, const AttrMap& attributes) {
+  AttrMap negated;
+  for (const auto& [key, val] : attributes) {
+    const Any* current = or_null(attr_get(pos.attrs, key));
+    if (!equal_attrs(current, val)) {
+      attr_set(negated, key, current);
+      insert_here(txn, text, pos, Content::format(key, *val));
+    }
+  }
+  return negated;
+}
+
+void insert_negated_attributes(Transaction& txn, Branch* text, TextPos& pos, AttrMap& negated) {
+  while (pos.right) {
+    Item* r = pos.right;
+    if (r->deleted()) {
+      pos.forward();
+      continue;
+    }
+    if (r->content.ref() != ContentRef::Format) break;
+    const ContentFormat& f = r->content.format();
+    if (!equal_attrs(attr_get(negated, f.key), &f.value)) break;
+    attr_erase(negated, f.key);
+    pos.forward();
+  }
+  for (const auto& [key, val] : negated) insert_here(txn, text, pos, Content::format(key, *val));
+}
+
+// Deletes redundant markers between `start` and the next visible content.
+void cleanup_formatting_gap(Transaction& txn, Item* start, Item* curr, AttrMap start_attrs, AttrMap& curr_attrs) {
+  Item* end = start;
+  std::vector<std::pair<std::u16string, const ContentFormat*>> end_formats;
+  while (end && (!end->countable() || end->deleted())) {
+    if (!end->deleted() && end->content.ref() == ContentRef::Format) {
+      const ContentFormat& cf = end->content.format();
+      bool found = false;
+      for (auto& [k, v] : end_formats) {
+        if (k == cf.key) {
+          v = &cf;
+          found = true;
+        }
+      }
+      if (!found) end_formats.emplace_back(cf.key, &cf);
+    }
+    end = end->right;
+  }
+  bool reached_curr = false;
+  while (start != end) {
+    if (curr == start) reached_curr = true;
+    if (!start->deleted() && start->content.ref() == ContentRef::Format) {
+      const ContentFormat& cf = start->content.format();
+      const Any* start_value = or_null(attr_get(start_attrs, cf.key));
+      const ContentFormat* last_of_key = nullptr;
+      for (auto& [k, v] : end_formats) {
+        if (k == cf.key) last_of_key = v;
+      }
+      if (last_of_key != &cf || js_strict_equal(start_value, &cf.value)) {
+        delete_item(txn, start);
+        if (!reached_curr && js_strict_equal(or_null(attr_get(curr_attrs, cf.key)), &cf.value) &&
+            !js_strict_equal(start_value, &cf.value)) {
+          if (start_value->is_null()) attr_erase(curr_attrs, cf.key);
+          else attr_set(curr_attrs, cf.key, start_value);
+        }
+      }
+      if (!reached_curr && !start->deleted()) update_current_attributes(curr_attrs, cf);
+    }
+    start = start->right;
+  }
+}
+
+void cleanup_contextless_gap(Transaction& txn, Item* item) {
+  while (item && item->right && (item->right->deleted() || !item->right->countable())) item = item->right;
+  std::vector<std::u16string> seen;
+  while (item && (item->deleted() || !item->countable())) {
+    if (!item->deleted() && item->content.ref() == ContentRef::Format) {
+      const std::u16string& key = item->content.format().key;
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) delete_item(txn, item);
+      else seen.push_back(key);
+    }
+    item = item->left;
+  }
+}
+
+// Only the gap before the first visible content is cleaned, as in Yjs 13.6.
+void cleanup_text_formatting(Transaction& txn, Branch* text) {
+  Item* start = text->start;
+  Item* end = text->start;
+  AttrMap start_attrs;
+  AttrMap curr_attrs;
+  while (end) {
+    if (!end->deleted()) {
+      if (end->content.ref() == ContentRef::Format) {
+        update_current_attributes(curr_attrs, end->content.format());
+      } else {
+        cleanup_formatting_gap(txn, start, end, start_attrs, curr_attrs);
+        start_attrs = curr_attrs;
+        start = end;
+      }
+    }
+    end = end->right;
+  }
+}
+
+Content chunk_content(TextChunk& chunk) {
+  switch (chunk.kind) {
+    case TextChunk::Kind::String:
+      return Content::string(std::move(chunk.str));
+    case TextChunk::Kind::Embed:
+      return Content::embed(std::move(chunk.embed));
+    case TextChunk::Kind::Type:
+      return Content::type(std::move(chunk.type));
+  }
+  return Content();
+}
+
+Branch* insert_text(Transaction& txn, Branch* text, TextPos& pos, TextChunk chunk, AttrMap attributes) {
+  for (const auto& [key, val] : pos.attrs) {
+    if (!attr_get(attributes, key)) attributes.emplace_back(key, &kNullValue);
+  }
+  minimize_attribute_changes(pos, attributes);
+  AttrMap negated = insert_attributes(txn, text, pos, attributes);
+  Item* item = insert_here(txn, text, pos, chunk_content(chunk));
+  insert_negated_attributes(txn, text, pos, negated);
+  return item->content.ref() == ContentRef::Type ? item->content.type() : nullptr;
+}
+
+void delete_text(Transaction& txn, TextPos& pos, uint64_t length) {
+  AttrMap start_attrs = pos.attrs;
+  Item* start = pos.right;
+  while (length > 0 && pos.right) {
+    Item* r = pos.right;
+    if (!r->deleted()) {
+      ContentRef ref = r->content.ref();
+      if (ref == ContentRef::Type || ref == ContentRef::Embed || ref == ContentRef::String) {
+        if (length < r->length) txn.doc->store.clean_start(txn, ID{r->id.client, r->id.clock + length});
+        length -= r->length;
+        delete_item(txn, r);
+      }
+    }
+    pos.forward();
+  }
+  if (start) cleanup_formatting_gap(txn, start, pos.right, start_attrs, pos.attrs);
+}
+
+void format_text(Transaction& txn, Branch* text, TextPos& pos, uint64_t length, const AttrMap& attributes) {
+  minimize_attribute_changes(pos, attributes);
+  AttrMap negated = insert_attributes(txn, text, pos, attributes);
+  while (pos.right && (length > 0 || (!negated.empty() && (pos.right->deleted() ||
+                                                           pos.right->content.ref() == ContentRef::Format)))) {
+    Item* r = pos.right;
+    if (!r->deleted()) {
+      if (r->content.ref() == ContentRef::Format) {
+        const ContentFormat& f = r->content.format();
+        const Any* attr = attr_get(attributes, f.key);
+        if (attr) {
+          if (equal_attrs(attr, &f.value)) {
+            attr_erase(negated, f.key);
+          } else {
+            if (length == 0) break;
+            attr_set(negated, f.key, &f.value);
+          }
+          delete_item(txn, r);
+        } else {
+          attr_set(pos.attrs, f.key, &f.value);
+        }
+      } else {
+        if (length < r->length) txn.doc->store.clean_start(txn, ID{r->id.client, r->id.clock + length});
+        length -= std::min(length, r->length);
+      }
+    }
+    pos.forward();
+  }
+  if (length > 0) {
+    // Yjs pads a format past the end with newlines.
+    insert_here(txn, text, pos, Content::string(std::u16string(length, u'\n')));
+  }
+  insert_negated_attributes(txn, text, pos, negated);
+}
+
+}  // namespace
+
+bool js_strict_equal(const Any* a, const Any* b) {
+  if (a == b) return true;
+  bool au = a == nullptr || a->is_undefined();
+  bool bu = b == nullptr || b->is_undefined();
+  if (au || bu) return au && bu;
+  if (a->kind() != b->kind()) return false;
+  switch (a->kind()) {
+    case Any::Kind::Null:
+      return true;
+    case Any::Kind::Bool:
+      return a->as_bool() == b->as_bool();
+    case Any::Kind::Number:
+      return a->as_number() == b->as_number();  // NaN != NaN, 0 == -0, as in JS
+    case Any::Kind::BigInt:
+      return a->as_bigint() == b->as_bigint();
+    case Any::Kind::String:
+      return a->as_string() == b->as_string();
+    default:
+      return false;  // distinct objects
+  }
+}
+
+Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk chunk, const AttrMap* attributes) {
+  if (chunk.kind == TextChunk::Kind::String && chunk.str.empty()) return nullptr;
+  TextPos pos = find_position(txn, text, index, attributes == nullptr);
+  AttrMap attrs = attributes ? *attributes : pos.attrs;
+  return insert_text(txn, text, pos, std::move(chunk), std::move(attrs));
+}
+
+void text_delete(Transaction& txn, Branch* text, uint64_t index, uint64_t length) {
+  if (length == 0) return;
+  TextPos pos = find_position(txn, text, index, true);
+  delete_text(txn, pos, length);
+}
+
+void text_format(Transaction& txn, Branch* text, uint64_t index, uint64_t length, const AttrMap& attributes) {
+  if (length == 0) return;
+  TextPos pos = find_position(txn, text, index, false);
+  if (!pos.right) return;
+  format_text(txn, text, pos, length, attributes);
+}
+
+std::vector<DeltaOp> text_to_delta(const Branch* text) {
+  std::vector<DeltaOp> ops;
+  AttrMap current;
+  std::u16string str;
+  auto pack = [&]() {
+    if (str.empty()) return;
+    DeltaOp op;
+    op.str = std::move(str);
+    op.attributes = current;
+    ops.push_back(std::move(op));
+    str.clear();
+  };
+  for (const Item* n = text->start; n; n = n->right) {
+    if (n->deleted()) continue;
+    switch (n->content.ref()) {
+      case ContentRef::String:
+        str += n->content.str();
+        break;
+      case ContentRef::Embed:
+      case ContentRef::Type: {
+        pack();
+        DeltaOp op;
+        if (n->content.ref() == ContentRef::Embed) op.embed = &n->content.embed_value();
+        else op.type = n->content.type();
+        op.attributes = current;
+        ops.push_back(std::move(op));
+        break;
+      }
+      case ContentRef::Format:
+        pack();
+        update_current_attributes(current, n->content.format());
+        break;
+      default:
+        break;
+    }
+  }
+  pack();
+  return ops;
+}
+
+std::u16string text_to_string(const Branch* text) {
+  std::u16string s;
+  for (const Item* n = text->start; n; n = n->right) {
+    if (!n->deleted() && n->content.ref() == ContentRef::String) s += n->content.str();
+  }
+  return s;
+}
+
+void text_apply_delta(Transaction& txn, Branch* text, const std::vector<DeltaOp>& ops,
+                      std::vector<BranchPtr>* owned_types) {
+  TextPos pos;
+  pos.right = text->start;
+  size_t next_type = 0;
+  for (const DeltaOp& op : ops) {
+    switch (op.kind) {
+      case DeltaOp::Kind::Insert: {
+        TextChunk chunk;
+        if (op.type) {
+          chunk.kind = TextChunk::Kind::Type;
+          if (!owned_types || next_type >= owned_types->size()) continue;
+          chunk.type = std::move((*owned_types)[next_type++]);
+        } else if (op.embed) {
+          chunk.kind = TextChunk::Kind::Embed;
+          chunk.embed = *op.embed;
+        } else {
+          if (op.str.empty()) continue;
+          chunk.str = op.str;
+        }
+        insert_text(txn, text, pos, std::move(chunk), op.attributes);
+        break;
+      }
+      case DeltaOp::Kind::Retain:
+        format_text(txn, text, pos, op.count, op.attributes);
+        break;
+      case DeltaOp::Kind::Delete:
+        delete_text(txn, pos, op.count);
+        break;
+    }
+  }
+}
+
+void cleanup_text_after_remote_transaction(Transaction& txn) {
+  DocImpl& doc = *txn.doc;
+  std::vector<Branch*> full;
+  auto add_full = [&](Branch* b) {
+    if (std::find(full.begin(), full.end(), b) == full.end()) full.push_back(b);
+  };
+  for (const auto& [client, after] : txn.after_state) {
+    auto it = txn.before_state.find(client);
+    uint64_t before = it == txn.before_state.end() ? 0 : it->second;
+    if (after == before) continue;
+    BlockList* blocks = doc.store.blocks(client);
+    // Yjs splits at the transaction's start clock here (the merge pass joins it back).
+    int64_t i = doc.store.clean_start_index(txn, *blocks, before);
+    for (size_t k = size_t(i); k < blocks->size(); ++k) {
+      Item* b = (*blocks)[k];
+      if (!b->deleted() && b->content.ref() == ContentRef::Format && !b->is_gc()) add_full(b->parent);
+    }
+  }
+  doc.transact([&](Transaction& t) {
+    for (const auto& [client, ranges] : txn.delete_set.clients()) {
+      for (const ClockRange& r : ranges) {
+        BlockList* blocks = doc.store.blocks(client);
+        if (!blocks) continue;
+        // Splits belong to the remote transaction, whose merge pass follows.
+        int64_t i = doc.store.clean_start_index(txn, *blocks, r.clock);
+        if (i < 0) continue;
+        for (size_t k = size_t(i); k < blocks->size(); ++k) {
+          Item* b = (*blocks)[k];
+          if (b->id.clock >= r.end()) break;
+          if (r.end() < b->id.clock + b->length) doc.store.clean_start_index(txn, *blocks, r.end());
+          if (b->is_gc() || !b->parent->has_formatting) continue;
+          if (std::find(full.begin(), full.end(), b->parent) != full.end()) continue;
+          if (b->content.ref() == ContentRef::Format) add_full(b->parent);
+          else cleanup_contextless_gap(t, b);
+        }
+      }
+    }
+    for (Branch* text : full) cleanup_text_formatting(t, text);
+  });
+}
+
+}  // namespace conflux

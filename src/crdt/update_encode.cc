@@ -1,0 +1,125 @@
+#include "update_encode.h"
+
+#include <algorithm>
+
+#include "update_utils.h"
+
+namespace conflux {
+
+namespace {
+constexpr uint8_t kInfoOrigin = 0x80;
+constexpr uint8_t kInfoRightOrigin = 0x40;
+constexpr uint8_t kInfoParentSub = 0x20;
+}  // namespace
+
+void write_item(UpdateEncoder& enc, const Item& item, uint64_t offset) {
+  if (item.is_gc()) {
+    enc.write_info(uint8_t(ContentRef::GC));
+    enc.write_len(item.length - offset);
+    return;
+  }
+  bool has_origin = offset > 0 || item.has_origin();
+  ID origin = offset > 0 ? ID{item.id.client, item.id.clock + offset - 1} : item.origin;
+  uint8_t info = uint8_t(item.content.ref()) | (has_origin ? kInfoOrigin : 0) |
+                 (item.has_right_origin() ? kInfoRightOrigin : 0) | (item.parent_sub ? kInfoParentSub : 0);
+  enc.write_info(info);
+  if (has_origin) enc.write_left_id(origin);
+  if (item.has_right_origin()) enc.write_right_id(item.right_origin);
+  if (!has_origin && !item.has_right_origin()) {
+    const Branch* parent = item.parent;
+    if (parent->item == nullptr) {
+      enc.write_parent_info(true);
+      enc.write_string(*parent->root_name);
+    } else {
+      enc.write_parent_info(false);
+      enc.write_left_id(parent->item->id);
+    }
+    if (item.parent_sub) enc.write_string(*item.parent_sub);
+  }
+  item.content.write(enc, offset);
+}
+
+void write_structs(UpdateEncoder& enc, const StructStore& store, const StateVector& target) {
+  std::vector<std::pair<uint64_t, uint64_t>> sections;  // client, start clock
+  for (const auto& [client, blocks] : store.clients()) {
+    if (blocks.empty()) continue;
+    uint64_t state = blocks.back()->id.clock + blocks.back()->length;
+    auto it = target.find(client);
+    uint64_t from = it == target.end() ? 0 : it->second;
+    if (state > from) sections.emplace_back(client, from);
+  }
+  std::sort(sections.begin(), sections.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  enc.rest().write_var_uint(sections.size());
+  for (const auto& [client, target_clock] : sections) {
+    const BlockList& blocks = *store.blocks(client);
+    uint64_t clock = std::max(target_clock, blocks.front()->id.clock);
+    size_t start = size_t(find_block_index(blocks, clock));
+    enc.rest().write_var_uint(blocks.size() - start);
+    enc.write_client(client);
+    enc.rest().write_var_uint(clock);
+    write_item(enc, *blocks[start], clock - blocks[start]->id.clock);
+    for (size_t i = start + 1; i < blocks.size(); ++i) write_item(enc, *blocks[i], 0);
+  }
+}
+
+DeleteSet delete_set_from_store(const StructStore& store) {
+  DeleteSet ds;
+  for (const auto& [client, blocks] : store.clients()) {
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      if (!blocks[i]->deleted()) continue;
+      uint64_t clock = blocks[i]->id.clock;
+      uint64_t len = blocks[i]->length;
+      while (i + 1 < blocks.size() && blocks[i + 1]->deleted()) len += blocks[++i]->length;
+      ds.clients()[client].push_back(ClockRange{clock, len});
+    }
+  }
+  return ds;
+}
+
+std::vector<uint8_t> encode_state_as_update(const DocImpl& doc, const StateVector& target, UpdateFormat fmt) {
+  auto enc = make_encoder(fmt);
+  write_structs(*enc, doc.store, target);
+  delete_set_from_store(doc.store).write(*enc);
+  std::vector<uint8_t> plain = enc->finish();
+  if (!doc.pending_ds && !doc.pending_structs) return plain;
+
+  // Pending data is kept as v2 updates; Yjs merges it into the answer.
+  std::vector<std::vector<uint8_t>> parts;
+  parts.push_back(std::move(plain));
+  auto add_v2 = [&](const std::vector<uint8_t>& v2) {
+    if (fmt == UpdateFormat::V2) {
+      parts.push_back(v2);
+    } else {
+      std::vector<uint8_t> v1;
+      if (convert_update(v2, UpdateFormat::V2, UpdateFormat::V1, &v1)) parts.push_back(std::move(v1));
+    }
+  };
+  if (doc.pending_ds) add_v2(*doc.pending_ds);
+  if (doc.pending_structs) {
+    std::vector<uint8_t> diff;
+    if (diff_update(doc.pending_structs->update_v2, encode_state_vector(target), UpdateFormat::V2, &diff)) add_v2(diff);
+  }
+  if (parts.size() == 1) return std::move(parts[0]);
+  std::vector<uint8_t> merged;
+  if (!merge_updates(parts, fmt, &merged)) return std::move(parts[0]);
+  return merged;
+}
+
+bool encode_transaction_update(Transaction& txn, UpdateFormat fmt, std::vector<uint8_t>* out) {
+  bool changed_state = false;
+  for (const auto& [client, clock] : txn.after_state) {
+    auto it = txn.before_state.find(client);
+    if (it == txn.before_state.end() || it->second != clock) {
+      changed_state = true;
+      break;
+    }
+  }
+  if (txn.delete_set.empty() && !changed_state) return false;
+  auto enc = make_encoder(fmt);
+  write_structs(*enc, txn.doc->store, txn.before_state);
+  txn.delete_set.write(*enc);
+  *out = enc->finish();
+  return true;
+}
+
+}  // namespace conflux

@@ -1,0 +1,28 @@
+// Writing the document (or one transaction) as an update.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "doc_impl.h"
+#include "update_codec.h"
+
+namespace conflux {
+
+// Writes one stored struct from `offset` ticks on, as Yjs's Item.write does.
+void write_item(UpdateEncoder& enc, const Item& item, uint64_t offset);
+
+// Writes the structs of every client the store has beyond `target` (clients
+// missing in `target` from clock 0), clients descending.
+void write_structs(UpdateEncoder& enc, const StructStore& store, const StateVector& target);
+
+// The delete set described by the store (runs of deleted structs).
+DeleteSet delete_set_from_store(const StructStore& store);
+
+// Yjs's encodeStateAsUpdate(doc, targetStateVector), pending data included.
+std::vector<uint8_t> encode_state_as_update(const DocImpl& doc, const StateVector& target, UpdateFormat fmt);
+
+// The update a transaction produced; false when it changed nothing.
+bool encode_transaction_update(Transaction& txn, UpdateFormat fmt, std::vector<uint8_t>* out);
+
+}  // namespace conflux

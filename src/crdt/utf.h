@@ -1,0 +1,31 @@
+// UTF-8 / UTF-16 conversions with JavaScript's rules.
+//
+// Yjs counts text in UTF-16 code units; hosts mostly hold UTF-8. A lone
+// surrogate cannot be expressed in UTF-8 and becomes U+FFFD, as TextEncoder does.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace conflux::utf {
+
+// False on any invalid UTF-8 (overlongs, surrogates, > U+10FFFF, truncation).
+bool valid_utf8(std::string_view s);
+// Assumes valid UTF-8 (invalid sequences become U+FFFD).
+std::u16string to_utf16(std::string_view utf8);
+// Lone surrogates become U+FFFD.
+std::string to_utf8(std::u16string_view utf16);
+// Number of UTF-16 code units the UTF-8 text takes.
+size_t utf16_length(std::string_view utf8);
+
+inline bool is_high_surrogate(char16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
+inline bool is_low_surrogate(char16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
+
+// Position conversions within one string. Offsets past the end clamp to the end.
+size_t utf16_offset_of_code_point(std::u16string_view s, size_t code_points);
+size_t utf16_offset_of_utf8_byte(std::u16string_view s, size_t utf8_bytes);
+size_t code_points_in(std::u16string_view s);
+
+}  // namespace conflux::utf

@@ -1,0 +1,71 @@
+// Helpers shared by the tests: files, golden data, JSON comparison.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "conflux/any.h"
+#include "conflux/doc.h"
+
+namespace conflux::test {
+
+inline std::string shared_dir() { return CONFLUX_SHARED_DIR; }
+
+inline std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Sorts object keys recursively, so JSON can be compared ignoring key order.
+inline Any canonical(const Any& v) {
+  if (v.is_array()) {
+    Any::Array out;
+    for (const Any& e : v.as_array()) out.push_back(canonical(e));
+    return Any(std::move(out));
+  }
+  if (v.is_object()) {
+    Any::Object entries;
+    for (const auto& [k, e] : v.as_object()) entries.emplace_back(k, canonical(e));
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return Any::object(std::move(entries));
+  }
+  return v;
+}
+
+inline std::string canonical_json(const Any& v) { return canonical(v).to_json(); }
+
+inline std::string hex(const std::vector<uint8_t>& b) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (uint8_t c : b) {
+    s.push_back(d[c >> 4]);
+    s.push_back(d[c & 15]);
+  }
+  return s;
+}
+
+// A delta as Yjs's toDelta() prints it in JSON.
+inline Any delta_json(const std::vector<Delta>& delta) {
+  Any::Array ops;
+  for (const Delta& d : delta) {
+    Any::Object op;
+    if (d.embed) op.emplace_back("insert", *d.embed);
+    else op.emplace_back("insert", d.text);
+    if (!d.attributes.empty()) op.emplace_back("attributes", Any::object(d.attributes));
+    ops.push_back(Any::object(std::move(op)));
+  }
+  return Any(std::move(ops));
+}
+
+}  // namespace conflux::test
