@@ -61,6 +61,7 @@ inline Any delta_json(const std::vector<Delta>& delta) {
   for (const Delta& d : delta) {
     Any::Object op;
     if (d.embed) op.emplace_back("insert", *d.embed);
+    else if (d.type_json) op.emplace_back("insert", *d.type_json);
     else op.emplace_back("insert", d.text);
     if (!d.attributes.empty()) op.emplace_back("attributes", Any::object(d.attributes));
     ops.push_back(Any::object(std::move(op)));

@@ -88,6 +88,7 @@ struct Delta {
   std::string text;                  // Insert of text (UTF-8)
   std::optional<Any> embed;          // Insert of an embed
   std::optional<TypeKind> type;      // Insert of a new type (apply) / an embedded type (read)
+  std::optional<Any> type_json;      // read: the embedded type's toJSON()
   uint64_t count = 0;                // Retain / Delete (UTF-16 units)
   Attrs attributes;
 };

@@ -38,13 +38,17 @@ Any Any::object(Object entries) {
   Object ordered;
   ordered.reserve(dedup.size());
   std::vector<std::pair<uint64_t, size_t>> idx;
+  std::vector<bool> is_index(dedup.size(), false);
   for (size_t i = 0; i < dedup.size(); ++i) {
-    if (is_array_index_key(dedup[i].first)) idx.emplace_back(std::stoull(dedup[i].first), i);
+    if (is_array_index_key(dedup[i].first)) {
+      idx.emplace_back(std::stoull(dedup[i].first), i);
+      is_index[i] = true;
+    }
   }
   std::sort(idx.begin(), idx.end());
   for (auto& [n, i] : idx) ordered.push_back(std::move(dedup[i]));
-  for (auto& e : dedup) {
-    if (!is_array_index_key(e.first)) ordered.push_back(std::move(e));
+  for (size_t i = 0; i < dedup.size(); ++i) {
+    if (!is_index[i]) ordered.push_back(std::move(dedup[i]));
   }
   Any a;
   a.v_ = std::move(ordered);

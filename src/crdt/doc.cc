@@ -211,8 +211,10 @@ std::vector<Delta> public_delta(const std::vector<DeltaOp>& ops) {
     Delta d;
     d.kind = Delta::Kind(uint8_t(op.kind));
     d.count = op.count;
-    if (op.type) d.type = TypeKind(uint8_t(op.type->ref));
-    else if (op.embed) d.embed = *op.embed;
+    if (op.type) {
+      d.type = TypeKind(uint8_t(op.type->ref));
+      d.type_json = type_to_json(op.type);
+    } else if (op.embed) d.embed = *op.embed;
     else d.text = utf::to_utf8(op.str);
     d.attributes = from_attr_map(op.attributes);
     out.push_back(std::move(d));
