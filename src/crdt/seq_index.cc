@@ -29,7 +29,12 @@ struct SeqIndex::Node {
   }
 };
 
-SeqIndex::~SeqIndex() { clear(); }
+SeqIndex::~SeqIndex() {
+  // The items may be gone already (the document frees its store wholesale).
+  if (!root_) return;
+  for (Node::Chunk* c : root_->chunks) delete c;
+  delete root_;
+}
 
 void SeqIndex::insert_after(Item* left, Item* item) {
   if (!root_) root_ = new Node();
