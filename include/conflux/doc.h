@@ -54,6 +54,7 @@ class Map;
 class XmlFragment;
 class XmlElement;
 class XmlText;
+class TypeHandle;
 
 enum class TypeKind : uint8_t { Array = 0, Map = 1, Text = 2, XmlElement = 3, XmlFragment = 4, XmlHook = 5, XmlText = 6 };
 
@@ -70,6 +71,7 @@ class Value {
   Map as_map() const;
   XmlElement as_xml_element() const;
   XmlText as_xml_text() const;
+  TypeHandle as_type() const;  // any nested type (Kind::Type), whatever its kind
   const std::string& doc_guid() const { return guid_; }  // Kind::Doc
   // toJSON of the value (types rendered as Yjs does).
   Any to_json() const;

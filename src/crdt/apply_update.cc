@@ -201,8 +201,8 @@ std::optional<PendingStructs> integrate_structs(Transaction& txn, ClientStructRe
 std::optional<std::vector<uint8_t>> apply_delete_set(Transaction& txn, const DeleteSet& ds) {
   StructStore& store = txn.doc->store;
   DeleteSet unapplied;
-  for (uint64_t client : ds.sorted_clients()) {
-    const auto& ranges = ds.clients().at(client);
+  // In the order the update lists them, as Yjs applies them.
+  for (const auto& [client, ranges] : ds.clients()) {
     uint64_t state = store.state(client);
     BlockList* blocks = store.blocks(client);
     for (const ClockRange& r : ranges) {

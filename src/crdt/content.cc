@@ -38,7 +38,7 @@ Content Content::embed(Any value) {
   c.data_ = std::make_unique<Any>(std::move(value));
   return c;
 }
-Content Content::format(std::u16string key, Any value) {
+Content Content::format(std::u16string key, AttrValue value) {
   Content c;
   c.ref_ = ContentRef::Format;
   c.data_ = std::make_unique<ContentFormat>(ContentFormat{std::move(key), std::move(value)});
@@ -190,7 +190,7 @@ void Content::write(UpdateEncoder& enc, uint64_t offset) const {
       break;
     case ContentRef::Format:
       enc.write_key(format().key);
-      enc.write_json(format().value);
+      enc.write_json(*format().value);
       break;
     case ContentRef::Type: {
       const Branch* t = type();
@@ -248,7 +248,7 @@ bool Content::read(UpdateDecoder& dec, ContentRef ref, Content* out) {
     case ContentRef::Format: {
       std::u16string key = dec.read_key();
       Any value = dec.read_json();
-      *out = Content::format(std::move(key), std::move(value));
+      *out = Content::format(std::move(key), std::make_shared<const Any>(std::move(value)));
       return dec.ok();
     }
     case ContentRef::Type: {

@@ -38,9 +38,13 @@ struct BranchDeleter {
 };
 using BranchPtr = std::unique_ptr<Branch, BranchDeleter>;
 
+// A formatting attribute. The value is shared because Yjs compares attribute
+// values with `===`: a format that restores an earlier value holds that very
+// object, and only then is it `===` to it.
+using AttrValue = std::shared_ptr<const Any>;
 struct ContentFormat {
   std::u16string key;
-  Any value;
+  AttrValue value;
 };
 struct ContentDoc {
   std::u16string guid;
@@ -59,7 +63,7 @@ class Content {
   static Content json(std::vector<Any> values);
   static Content binary(Any::Bytes bytes);
   static Content embed(Any value);
-  static Content format(std::u16string key, Any value);
+  static Content format(std::u16string key, AttrValue value);
   static Content type(BranchPtr type);
   static Content doc(std::u16string guid, Any options);
 

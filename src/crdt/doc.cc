@@ -59,7 +59,7 @@ std::u16string u16(std::string_view s) { return utf::to_utf16(s); }
 
 AttrMap to_attr_map(const Attrs& attrs) {
   AttrMap m;
-  for (const auto& [k, v] : attrs) m.emplace_back(u16(k), &v);
+  for (const auto& [k, v] : attrs) m.emplace_back(u16(k), std::make_shared<const Any>(v));
   return m;
 }
 
@@ -84,6 +84,7 @@ Map Value::as_map() const {
 XmlElement Value::as_xml_element() const {
   return XmlElement(kind_ == Kind::Type && type_->ref == TypeRef::XmlElement ? type_ : nullptr);
 }
+TypeHandle Value::as_type() const { return TypeHandle(kind_ == Kind::Type ? type_ : nullptr); }
 XmlText Value::as_xml_text() const { return XmlText(kind_ == Kind::Type && type_->ref == TypeRef::XmlText ? type_ : nullptr); }
 Any Value::to_json() const {
   switch (kind_) {
@@ -342,7 +343,7 @@ Subscription Text::observe(std::function<void(const TextEvent&)> f) const {
           if (n->content.ref() == ContentRef::Format) {
             const ContentFormat& cf = n->content.format();
             std::erase_if(current, [&](const auto& e) { return e.first == cf.key; });
-            if (!cf.value.is_null()) current.emplace_back(cf.key, &cf.value);
+            if (!cf.value->is_null()) current.emplace_back(cf.key, cf.value);
             return;
           }
           if (!n->countable()) return;

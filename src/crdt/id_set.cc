@@ -7,12 +7,39 @@
 
 namespace conflux {
 
+const std::vector<ClockRange>* DeleteSet::find(uint64_t client) const {
+  if (clients_.size() <= kLinearLimit) {
+    for (const auto& [c, ranges] : clients_)
+      if (c == client) return &ranges;
+    return nullptr;
+  }
+  auto it = index_.find(client);
+  return it == index_.end() ? nullptr : &clients_[it->second].second;
+}
+
+std::vector<ClockRange>& DeleteSet::ranges_of(uint64_t client) {
+  if (auto* found = find(client)) return *const_cast<std::vector<ClockRange>*>(found);
+  clients_.emplace_back(client, std::vector<ClockRange>{});
+  if (clients_.size() > kLinearLimit) {
+    if (index_.empty()) reindex();
+    else index_.emplace(client, clients_.size() - 1);
+  }
+  return clients_.back().second;
+}
+
+void DeleteSet::reindex() {
+  index_.clear();
+  if (clients_.size() <= kLinearLimit) return;
+  for (size_t i = 0; i < clients_.size(); ++i) index_.emplace(clients_[i].first, i);
+}
+
 void DeleteSet::add(uint64_t client, uint64_t clock, uint64_t len) {
   if (len == 0) return;
-  clients_[client].push_back(ClockRange{clock, len});
+  ranges_of(client).push_back(ClockRange{clock, len});
 }
 
 void DeleteSet::sort_and_merge() {
+  bool erased = false;
   for (auto it = clients_.begin(); it != clients_.end();) {
     auto& ranges = it->second;
     std::sort(ranges.begin(), ranges.end(),
@@ -30,16 +57,18 @@ void DeleteSet::sort_and_merge() {
     if (!ranges.empty()) ranges.resize(j + 1);
     if (ranges.empty()) {
       it = clients_.erase(it);
+      erased = true;
     } else {
       ++it;
     }
   }
+  if (erased) reindex();
 }
 
 bool DeleteSet::contains(ID id) const {
-  auto it = clients_.find(id.client);
-  if (it == clients_.end()) return false;
-  const auto& ranges = it->second;
+  const auto* found = find(id.client);
+  if (!found) return false;
+  const auto& ranges = *found;
   auto r = std::upper_bound(ranges.begin(), ranges.end(), id.clock,
                             [](uint64_t clock, const ClockRange& range) { return clock < range.clock; });
   if (r == ranges.begin()) return false;
@@ -49,7 +78,7 @@ bool DeleteSet::contains(ID id) const {
 
 void DeleteSet::merge_from(const DeleteSet& other) {
   for (const auto& [client, ranges] : other.clients_) {
-    auto& mine = clients_[client];
+    auto& mine = ranges_of(client);
     mine.insert(mine.end(), ranges.begin(), ranges.end());
   }
 }
@@ -66,7 +95,7 @@ void DeleteSet::write(UpdateEncoder& enc) const {
   std::vector<uint64_t> ids = sorted_clients();
   enc.rest().write_var_uint(ids.size());
   for (uint64_t client : ids) {
-    const auto& ranges = clients_.at(client);
+    const auto& ranges = *find(client);
     enc.reset_ds_cur_val();
     enc.rest().write_var_uint(client);
     enc.rest().write_var_uint(ranges.size());

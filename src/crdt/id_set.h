@@ -21,9 +21,11 @@ struct ClockRange {
 
 // Client -> clock ranges. Ranges are appended freely and normalized
 // (sorted, joined when they touch or overlap) by sort_and_merge().
+// Clients stay in the order they were first added: Yjs walks a transaction's
+// deletions in that order, and its rich-text cleanup depends on it.
 class DeleteSet {
  public:
-  using Map = std::unordered_map<uint64_t, std::vector<ClockRange>>;
+  using Entry = std::pair<uint64_t, std::vector<ClockRange>>;
 
   void add(uint64_t client, uint64_t clock, uint64_t len);
   void sort_and_merge();
@@ -32,8 +34,11 @@ class DeleteSet {
   bool empty() const { return clients_.empty(); }
   void merge_from(const DeleteSet& other);
 
-  const Map& clients() const { return clients_; }
-  Map& clients() { return clients_; }
+  const std::vector<Entry>& clients() const { return clients_; }
+  std::vector<Entry>& clients() { return clients_; }
+  // The ranges of a client, created empty when missing.
+  std::vector<ClockRange>& ranges_of(uint64_t client);
+  const std::vector<ClockRange>* find(uint64_t client) const;
   // Client ids in the order Yjs writes them (descending).
   std::vector<uint64_t> sorted_clients() const;
 
@@ -43,7 +48,11 @@ class DeleteSet {
   static bool read(UpdateDecoder& dec, DeleteSet* out);
 
  private:
-  Map clients_;
+  // Index into clients_, built once there are many clients (usually one or two).
+  static constexpr size_t kLinearLimit = 8;
+  void reindex();
+  std::vector<Entry> clients_;
+  std::unordered_map<uint64_t, size_t> index_;
 };
 
 using StateVector = std::unordered_map<uint64_t, uint64_t>;

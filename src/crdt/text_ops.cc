@@ -11,18 +11,22 @@ namespace conflux {
 
 namespace {
 
-const Any kNullValue = Any::null();
+const AttrValue& null_value() {
+  static const AttrValue null = std::make_shared<const Any>(nullptr);
+  return null;
+}
 
 // `value ?? null`
-const Any* or_null(const Any* v) { return v == nullptr || v->is_undefined() ? &kNullValue : v; }
+AttrValue or_null(AttrValue v) { return v == nullptr || v->is_undefined() ? null_value() : v; }
 
-const Any* attr_get(const AttrMap& m, const std::u16string& key) {
+// The value of a key, or nullptr (undefined).
+AttrValue attr_get(const AttrMap& m, const std::u16string& key) {
   for (const auto& [k, v] : m) {
     if (k == key) return v;
   }
   return nullptr;
 }
-void attr_set(AttrMap& m, const std::u16string& key, const Any* v) {
+void attr_set(AttrMap& m, const std::u16string& key, AttrValue v) {
   for (auto& [k, val] : m) {
     if (k == key) {
       val = v;
@@ -38,6 +42,8 @@ void attr_erase(AttrMap& m, const std::u16string& key) {
 bool is_object_like(const Any* v) { return v && (v->is_object() || v->is_array() || v->is_bytes()); }
 
 // Yjs's equalAttrs: `===`, or a shallow comparison of two objects.
+bool equal_attrs(const Any* a, const Any* b);
+bool equal_attrs(const AttrValue& a, const AttrValue& b) { return equal_attrs(a.get(), b.get()); }
 bool equal_attrs(const Any* a, const Any* b) {
   if (js_strict_equal(a, b)) return true;
   if (!is_object_like(a) || !is_object_like(b)) return false;
@@ -64,8 +70,8 @@ bool equal_attrs(const Any* a, const Any* b) {
 }
 
 void update_current_attributes(AttrMap& attrs, const ContentFormat& f) {
-  if (f.value.is_null()) attr_erase(attrs, f.key);
-  else attr_set(attrs, f.key, &f.value);
+  if (f.value->is_null()) attr_erase(attrs, f.key);
+  else attr_set(attrs, f.key, f.value);
 }
 
 struct TextPos {
@@ -127,7 +133,7 @@ void minimize_attribute_changes(TextPos& pos, const AttrMap& attributes) {
     Item* r = pos.right;
     bool skip = r->deleted() || (r->content.ref() == ContentRef::Format &&
                                  equal_attrs(or_null(attr_get(attributes, r->content.format().key)),
-                                             &r->content.format().value));
+                                             r->content.format().value));
     if (!skip) break;
     pos.forward();
   }
@@ -138,10 +144,10 @@ void minimize_attribute_changes(TextPos& pos, const AttrMap& attributes) {
 AttrMap insert_attributes(Transaction& txn, Branch* text, TextPos& pos, const AttrMap& attributes) {
   AttrMap negated;
   for (const auto& [key, val] : attributes) {
-    const Any* current = or_null(attr_get(pos.attrs, key));
+    AttrValue current = or_null(attr_get(pos.attrs, key));
     if (!equal_attrs(current, val)) {
       attr_set(negated, key, current);
-      insert_here(txn, text, pos, Content::format(key, *val));
+      insert_here(txn, text, pos, Content::format(key, val));
     }
   }
   return negated;
@@ -156,11 +162,11 @@ void insert_negated_attributes(Transaction& txn, Branch* text, TextPos& pos, Att
     }
     if (r->content.ref() != ContentRef::Format) break;
     const ContentFormat& f = r->content.format();
-    if (!equal_attrs(attr_get(negated, f.key), &f.value)) break;
+    if (!equal_attrs(attr_get(negated, f.key), f.value)) break;
     attr_erase(negated, f.key);
     pos.forward();
   }
-  for (const auto& [key, val] : negated) insert_here(txn, text, pos, Content::format(key, *val));
+  for (const auto& [key, val] : negated) insert_here(txn, text, pos, Content::format(key, val));
 }
 
 // Deletes redundant markers between `start` and the next visible content.
@@ -186,15 +192,15 @@ void cleanup_formatting_gap(Transaction& txn, Item* start, Item* curr, AttrMap s
     if (curr == start) reached_curr = true;
     if (!start->deleted() && start->content.ref() == ContentRef::Format) {
       const ContentFormat& cf = start->content.format();
-      const Any* start_value = or_null(attr_get(start_attrs, cf.key));
+      AttrValue start_value = or_null(attr_get(start_attrs, cf.key));
       const ContentFormat* last_of_key = nullptr;
       for (auto& [k, v] : end_formats) {
         if (k == cf.key) last_of_key = v;
       }
-      if (last_of_key != &cf || js_strict_equal(start_value, &cf.value)) {
+      if (last_of_key != &cf || js_strict_equal(start_value.get(), cf.value.get())) {
         delete_item(txn, start);
-        if (!reached_curr && js_strict_equal(or_null(attr_get(curr_attrs, cf.key)), &cf.value) &&
-            !js_strict_equal(start_value, &cf.value)) {
+        if (!reached_curr && js_strict_equal(or_null(attr_get(curr_attrs, cf.key)).get(), cf.value.get()) &&
+            !js_strict_equal(start_value.get(), cf.value.get())) {
           if (start_value->is_null()) attr_erase(curr_attrs, cf.key);
           else attr_set(curr_attrs, cf.key, start_value);
         }
@@ -252,7 +258,7 @@ Content chunk_content(TextChunk& chunk) {
 
 Branch* insert_text(Transaction& txn, Branch* text, TextPos& pos, TextChunk chunk, AttrMap attributes) {
   for (const auto& [key, val] : pos.attrs) {
-    if (!attr_get(attributes, key)) attributes.emplace_back(key, &kNullValue);
+    if (!attr_get(attributes, key)) attributes.emplace_back(key, null_value());
   }
   minimize_attribute_changes(pos, attributes);
   AttrMap negated = insert_attributes(txn, text, pos, attributes);
@@ -288,17 +294,17 @@ void format_text(Transaction& txn, Branch* text, TextPos& pos, uint64_t length, 
     if (!r->deleted()) {
       if (r->content.ref() == ContentRef::Format) {
         const ContentFormat& f = r->content.format();
-        const Any* attr = attr_get(attributes, f.key);
+        AttrValue attr = attr_get(attributes, f.key);
         if (attr) {
-          if (equal_attrs(attr, &f.value)) {
+          if (equal_attrs(attr, f.value)) {
             attr_erase(negated, f.key);
           } else {
             if (length == 0) break;
-            attr_set(negated, f.key, &f.value);
+            attr_set(negated, f.key, f.value);
           }
           delete_item(txn, r);
         } else {
-          attr_set(pos.attrs, f.key, &f.value);
+          attr_set(pos.attrs, f.key, f.value);
         }
       } else {
         if (length < r->length) txn.doc->store.clean_start(txn, ID{r->id.client, r->id.clock + length});

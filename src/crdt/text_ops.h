@@ -12,10 +12,10 @@
 
 namespace conflux {
 
-// Attribute maps in insertion order. Values point into the document (or into
-// the caller's map), because Yjs compares attribute values with JavaScript's
-// `===`, where two distinct objects are never equal.
-using AttrMap = std::vector<std::pair<std::u16string, const Any*>>;
+// Attribute maps in insertion order. Values are shared with the format items
+// they come from, because Yjs compares attribute values with JavaScript's
+// `===`, where two distinct objects are never equal (see ContentFormat).
+using AttrMap = std::vector<std::pair<std::u16string, AttrValue>>;
 
 // What one text insert carries.
 struct TextChunk {

@@ -70,7 +70,7 @@ DeleteSet delete_set_from_store(const StructStore& store) {
       uint64_t clock = blocks[i]->id.clock;
       uint64_t len = blocks[i]->length;
       while (i + 1 < blocks.size() && blocks[i + 1]->deleted()) len += blocks[++i]->length;
-      ds.clients()[client].push_back(ClockRange{clock, len});
+      ds.ranges_of(client).push_back(ClockRange{clock, len});
     }
   }
   return ds;
