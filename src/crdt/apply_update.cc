@@ -212,7 +212,7 @@ std::optional<std::vector<uint8_t>> apply_delete_set(Transaction& txn, const Del
         int64_t idx = find_block_index(*blocks, clock);
         Item* b = (*blocks)[size_t(idx)];
         if (!b->deleted() && b->id.clock < clock) {
-          blocks->insert(blocks->begin() + idx + 1, split_item(txn, b, clock - b->id.clock));
+          blocks->insert(size_t(idx) + 1, split_item(txn, b, clock - b->id.clock));
           ++idx;
         }
         while (size_t(idx) < blocks->size()) {
@@ -220,7 +220,7 @@ std::optional<std::vector<uint8_t>> apply_delete_set(Transaction& txn, const Del
           if (b->id.clock >= end) break;
           if (!b->deleted()) {
             if (end < b->id.clock + b->length) {
-              blocks->insert(blocks->begin() + idx, split_item(txn, b, end - b->id.clock));
+              blocks->insert(size_t(idx), split_item(txn, b, end - b->id.clock));
             }
             delete_item(txn, b);
           }

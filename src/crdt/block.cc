@@ -92,7 +92,7 @@ size_t try_merge_with_lefts(BlockList& blocks, size_t pos) {
     --i;
   }
   size_t merged = pos - i;
-  if (merged) blocks.erase(blocks.begin() + (pos + 1 - merged), blocks.begin() + pos + 1);
+  if (merged) blocks.erase(pos + 1 - merged, pos + 1);
   return merged;
 }
 
@@ -122,11 +122,7 @@ void delete_item(Transaction& txn, Item* item) {
       if (!child->deleted()) delete_item(txn, child);
       else if (txn.existed_before(child->id)) txn.merge_structs.push_back(child->id);
     }
-    auto it = txn.changed_index.find(type);
-    if (it != txn.changed_index.end()) {
-      txn.changed[it->second].first = nullptr;  // tombstone; skipped when observers run
-      txn.changed_index.erase(it);
-    }
+    txn.forget_changed_type(type);
   }
 }
 

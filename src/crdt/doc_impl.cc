@@ -11,13 +11,53 @@
 namespace conflux {
 
 Transaction::Transaction(DocImpl* d, bool is_local, const void* o) : doc(d), local(is_local), origin(o) {
-  before_state = d->store.state_vector();
+  d->store.fill_state_vector(&before_state);
+}
+
+void Transaction::reset(bool is_local, const void* o) {
+  local = is_local;
+  origin = o;
+  doc->store.fill_state_vector(&before_state);
+  after_state.clear();
+  delete_set.clear();
+  merge_structs.clear();
+  changed.clear();
+  changed_index.clear();
+  need_formatting_cleanup = false;
+}
+
+void Transaction::forget_changed_type(Branch* type) {
+  if (!changed_index.empty()) {
+    auto it = changed_index.find(type);
+    if (it == changed_index.end()) return;
+    changed[it->second].first = nullptr;
+    changed_index.erase(it);
+    return;
+  }
+  for (auto& entry : changed) {
+    if (entry.first == type) entry.first = nullptr;
+  }
 }
 
 void Transaction::add_changed_type(Branch* type, const std::u16string* parent_sub) {
-  auto [it, inserted] = changed_index.emplace(type, changed.size());
-  if (inserted) changed.emplace_back(type, std::vector<const std::u16string*>{});
-  auto& subs = changed[it->second].second;
+  constexpr size_t kLinearLimit = 8;
+  size_t at = changed.size();
+  if (changed.size() <= kLinearLimit) {
+    for (size_t i = 0; i < changed.size(); ++i) {
+      if (changed[i].first == type) {
+        at = i;
+        break;
+      }
+    }
+  } else {
+    if (changed_index.empty()) {
+      for (size_t i = 0; i < changed.size(); ++i) changed_index.emplace(changed[i].first, i);
+    }
+    auto [it, inserted] = changed_index.emplace(type, changed.size());
+    at = it->second;
+  }
+  if (at == changed.size()) changed.emplace_back(type, std::vector<const std::u16string*>{});
+  auto& subs = changed[at].second;
   if (std::find(subs.begin(), subs.end(), parent_sub) == subs.end()) subs.push_back(parent_sub);
 }
 
@@ -63,7 +103,12 @@ void DocImpl::transact(const std::function<void(Transaction&)>& f, const void* o
   bool initial = false;
   if (txn == nullptr) {
     initial = true;
-    cleanups.push_back(std::make_unique<Transaction>(this, local, origin));
+    if (spare_transaction) {
+      spare_transaction->reset(local, origin);
+      cleanups.push_back(std::move(spare_transaction));
+    } else {
+      cleanups.push_back(std::make_unique<Transaction>(this, local, origin));
+    }
     txn = cleanups.back().get();
   }
   f(*txn);
@@ -78,7 +123,7 @@ void DocImpl::cleanup_transactions(size_t i) {
   while (i < cleanups.size()) {
     Transaction& t = *cleanups[i];
     t.delete_set.sort_and_merge();
-    t.after_state = store.state_vector();
+    store.fill_state_vector(&t.after_state);
 
     // Observers see the transaction before anything is collected or merged.
     call_observers(t);
@@ -154,6 +199,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     }
     ++i;
   }
+  spare_transaction = std::move(cleanups.back());
   cleanups.clear();
 }
 

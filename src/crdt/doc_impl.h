@@ -22,6 +22,9 @@ class DocImpl;
 class Transaction {
  public:
   Transaction(DocImpl* d, bool is_local, const void* o);
+  // Makes a finished transaction a new one, keeping its containers' memory:
+  // a document runs a transaction per keystroke.
+  void reset(bool is_local, const void* o);
 
   DocImpl* doc;
   bool local;
@@ -33,10 +36,12 @@ class Transaction {
   std::vector<ID> merge_structs;
   // Changed types, each with the keys that changed (nullptr = the sequence).
   std::vector<std::pair<Branch*, std::vector<const std::u16string*>>> changed;
-  std::unordered_map<Branch*, size_t> changed_index;
+  std::unordered_map<Branch*, size_t> changed_index;  // used once `changed` is long
   bool need_formatting_cleanup = false;
 
   void add_changed_type(Branch* type, const std::u16string* parent_sub);
+  // A deleted type's entry becomes a tombstone, skipped when observers run.
+  void forget_changed_type(Branch* type);
   // Existed before this transaction started (and so is not "added" by it).
   bool existed_before(ID id) const {
     auto it = before_state.find(id.client);
@@ -65,6 +70,7 @@ class DocImpl {
 
   Transaction* txn = nullptr;
   std::vector<std::unique_ptr<Transaction>> cleanups;
+  std::unique_ptr<Transaction> spare_transaction;  // reused by the next transact()
 
   std::optional<PendingStructs> pending_structs;
   std::optional<std::vector<uint8_t>> pending_ds;  // a v2 update holding only a delete set

@@ -32,6 +32,10 @@ class DeleteSet {
   // Requires sort_and_merge() since the last add().
   bool contains(ID id) const;
   bool empty() const { return clients_.empty(); }
+  void clear() {
+    clients_.clear();
+    index_.clear();
+  }
   void merge_from(const DeleteSet& other);
 
   const std::vector<Entry>& clients() const { return clients_; }

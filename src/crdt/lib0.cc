@@ -42,7 +42,21 @@ void Writer::write_var_string(std::string_view s) {
   write_var_uint(s.size());
   buf_.insert(buf_.end(), s.begin(), s.end());
 }
-void Writer::write_var_string(std::u16string_view s) { write_var_string(utf::to_utf8(s)); }
+void Writer::write_var_string(std::u16string_view s) {
+  // Most text is ASCII: then the UTF-8 bytes are the code units themselves.
+  bool ascii = true;
+  for (char16_t c : s) {
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii) return write_var_string(utf::to_utf8(s));
+  write_var_uint(s.size());
+  size_t at = buf_.size();
+  buf_.resize(at + s.size());
+  for (size_t i = 0; i < s.size(); ++i) buf_[at + i] = uint8_t(s[i]);
+}
 
 void Writer::write_any(const Any& v) {
   switch (v.kind()) {

@@ -1,146 +1,207 @@
-// SeqIndex as a list of chunks, each holding up to kMaxChunk items and the sum
-// of their visible lengths. Lookups skip whole chunks.
+// SeqIndex as a counted B+ tree. Leaves hold items in list order with their
+// visible lengths; inner nodes hold children with the sum of each child's
+// lengths. Each item points at its leaf, so item -> position walks up.
+//
+// Nodes split when full. Removal drops empty nodes but does not rebalance
+// underfull ones: the height stays logarithmic in the number of items ever
+// inserted, and a document's items are mostly inserted, rarely removed
+// (removal happens when items merge).
 #include "seq_index.h"
 
-#include <vector>
+#include <algorithm>
+#include <cstring>
 
 #include "item.h"
 
 namespace conflux {
 
 namespace {
-constexpr size_t kMaxChunk = 128;
+constexpr int kFanout = 64;
 }
 
 struct SeqIndex::Node {
-  struct Chunk {
-    std::vector<Item*> items;
-    std::vector<uint64_t> lens;
-    uint64_t sum = 0;
+  Node* parent = nullptr;
+  bool leaf = true;
+  int count = 0;
+  uint64_t lens[kFanout];  // visible length of each item / sum of each child
+  union {
+    Item* items[kFanout];
+    Node* children[kFanout];
   };
-  std::vector<Chunk*> chunks;
-  uint64_t total = 0;
 
-  size_t chunk_pos(const Chunk* c) const {
-    for (size_t i = 0; i < chunks.size(); ++i) {
-      if (chunks[i] == c) return i;
-    }
-    return chunks.size();
+  uint64_t sum() const {
+    uint64_t s = 0;
+    for (int i = 0; i < count; ++i) s += lens[i];
+    return s;
+  }
+  int slot_of_child(const Node* child) const {
+    int i = 0;
+    while (children[i] != child) ++i;
+    return i;
+  }
+  int slot_of_item(const Item* item) const {
+    int i = 0;
+    while (items[i] != item) ++i;
+    return i;
+  }
+  // Opens slot `at` (shifting the rest right).
+  void open(int at) {
+    std::memmove(lens + at + 1, lens + at, sizeof(uint64_t) * size_t(count - at));
+    std::memmove(items + at + 1, items + at, sizeof(void*) * size_t(count - at));
+    ++count;
+  }
+  void close(int at) {
+    std::memmove(lens + at, lens + at + 1, sizeof(uint64_t) * size_t(count - at - 1));
+    std::memmove(items + at, items + at + 1, sizeof(void*) * size_t(count - at - 1));
+    --count;
   }
 };
 
 SeqIndex::~SeqIndex() {
   // The items may be gone already (the document frees its store wholesale).
-  if (!root_) return;
-  for (Node::Chunk* c : root_->chunks) delete c;
-  delete root_;
+  if (root_) free_subtree(root_, false);
+}
+
+void SeqIndex::free_subtree(Node* n, bool detach_items) {
+  if (n->leaf) {
+    if (detach_items) {
+      for (int i = 0; i < n->count; ++i) n->items[i]->index_leaf = nullptr;
+    }
+  } else {
+    for (int i = 0; i < n->count; ++i) free_subtree(n->children[i], detach_items);
+  }
+  delete n;
+}
+
+void SeqIndex::add_up(Node* n, int64_t delta) {
+  if (delta == 0) return;
+  for (Node* p = n->parent; p; n = p, p = p->parent) p->lens[p->slot_of_child(n)] += uint64_t(delta);
+  total_ += uint64_t(delta);
+}
+
+// `n` overflowed: moves its upper half to a new right sibling.
+void SeqIndex::split(Node* n) {
+  Node* right = new Node();
+  right->leaf = n->leaf;
+  int half = n->count / 2;
+  right->count = n->count - half;
+  std::memcpy(right->lens, n->lens + half, sizeof(uint64_t) * size_t(right->count));
+  std::memcpy(right->items, n->items + half, sizeof(void*) * size_t(right->count));
+  n->count = half;
+  if (right->leaf) {
+    for (int i = 0; i < right->count; ++i) right->items[i]->index_leaf = right;
+  } else {
+    for (int i = 0; i < right->count; ++i) right->children[i]->parent = right;
+  }
+  uint64_t right_sum = right->sum();
+  Node* p = n->parent;
+  if (!p) {
+    p = new Node();
+    p->leaf = false;
+    p->count = 1;
+    p->children[0] = n;
+    p->lens[0] = n->sum() + right_sum;
+    n->parent = p;
+    root_ = p;
+  }
+  int at = p->slot_of_child(n);
+  p->lens[at] -= right_sum;
+  p->open(at + 1);
+  p->children[at + 1] = right;
+  p->lens[at + 1] = right_sum;
+  right->parent = p;
+  if (p->count == kFanout) split(p);
 }
 
 void SeqIndex::insert_after(Item* left, Item* item) {
-  if (!root_) root_ = new Node();
-  Node& n = *root_;
-  uint64_t len = item->visible_length();
-  Node::Chunk* c;
-  size_t at;
+  Node* leaf;
+  int at;
   if (left && left->index_leaf) {
-    c = static_cast<Node::Chunk*>(left->index_leaf);
-    at = 0;
-    while (c->items[at] != left) ++at;
-    ++at;
+    leaf = static_cast<Node*>(left->index_leaf);
+    at = leaf->slot_of_item(left) + 1;
   } else {
-    if (n.chunks.empty()) n.chunks.push_back(new Node::Chunk());
-    c = n.chunks.front();
+    if (!root_) root_ = new Node();
+    leaf = root_;
+    while (!leaf->leaf) leaf = leaf->children[0];
     at = 0;
   }
-  c->items.insert(c->items.begin() + at, item);
-  c->lens.insert(c->lens.begin() + at, len);
-  c->sum += len;
-  n.total += len;
-  item->index_leaf = c;
+  uint64_t len = item->visible_length();
+  leaf->open(at);
+  leaf->items[at] = item;
+  leaf->lens[at] = len;
+  item->index_leaf = leaf;
   ++count_;
-  if (c->items.size() > kMaxChunk) {
-    auto* right = new Node::Chunk();
-    size_t half = c->items.size() / 2;
-    right->items.assign(c->items.begin() + half, c->items.end());
-    right->lens.assign(c->lens.begin() + half, c->lens.end());
-    c->items.resize(half);
-    c->lens.resize(half);
-    for (uint64_t l : right->lens) right->sum += l;
-    c->sum -= right->sum;
-    for (Item* i : right->items) i->index_leaf = right;
-    n.chunks.insert(n.chunks.begin() + n.chunk_pos(c) + 1, right);
-  }
+  add_up(leaf, int64_t(len));
+  if (leaf->count == kFanout) split(leaf);
 }
 
 void SeqIndex::remove(Item* item) {
-  auto* c = static_cast<Node::Chunk*>(item->index_leaf);
-  if (!c) return;
-  size_t at = 0;
-  while (c->items[at] != item) ++at;
-  c->sum -= c->lens[at];
-  root_->total -= c->lens[at];
-  c->items.erase(c->items.begin() + at);
-  c->lens.erase(c->lens.begin() + at);
+  auto* n = static_cast<Node*>(item->index_leaf);
+  if (!n) return;
+  int at = n->slot_of_item(item);
+  add_up(n, -int64_t(n->lens[at]));
+  n->close(at);
   item->index_leaf = nullptr;
   --count_;
-  if (c->items.empty()) {
-    root_->chunks.erase(root_->chunks.begin() + root_->chunk_pos(c));
-    delete c;
+  // Drop nodes left empty, up to (not including) the root.
+  while (n->count == 0 && n->parent) {
+    Node* p = n->parent;
+    p->close(p->slot_of_child(n));
+    delete n;
+    n = p;
+  }
+  // Shrink a root with a single child.
+  while (!root_->leaf && root_->count == 1) {
+    Node* only = root_->children[0];
+    only->parent = nullptr;
+    root_->count = 0;
+    delete root_;
+    root_ = only;
   }
 }
 
 void SeqIndex::update(Item* item) {
-  auto* c = static_cast<Node::Chunk*>(item->index_leaf);
-  if (!c) return;
-  size_t at = 0;
-  while (c->items[at] != item) ++at;
+  auto* n = static_cast<Node*>(item->index_leaf);
+  if (!n) return;
+  int at = n->slot_of_item(item);
   uint64_t len = item->visible_length();
-  c->sum = c->sum - c->lens[at] + len;
-  root_->total = root_->total - c->lens[at] + len;
-  c->lens[at] = len;
+  int64_t delta = int64_t(len) - int64_t(n->lens[at]);
+  n->lens[at] = len;
+  add_up(n, delta);
 }
 
-uint64_t SeqIndex::total() const { return root_ ? root_->total : 0; }
+uint64_t SeqIndex::total() const { return total_; }
 
 Item* SeqIndex::find(uint64_t pos, uint64_t* offset) const {
-  if (!root_ || pos >= root_->total) return nullptr;
-  for (Node::Chunk* c : root_->chunks) {
-    if (pos >= c->sum) {
-      pos -= c->sum;
-      continue;
+  if (!root_ || pos >= total_) return nullptr;
+  const Node* n = root_;
+  for (;;) {
+    int i = 0;
+    while (i + 1 < n->count && pos >= n->lens[i]) pos -= n->lens[i++];
+    if (n->leaf) {
+      *offset = pos;
+      return n->items[i];
     }
-    for (size_t i = 0; i < c->items.size(); ++i) {
-      if (pos < c->lens[i]) {
-        *offset = pos;
-        return c->items[i];
-      }
-      pos -= c->lens[i];
-    }
+    n = n->children[i];
   }
-  return nullptr;
 }
 
 uint64_t SeqIndex::position_of(const Item* item) const {
-  auto* c = static_cast<Node::Chunk*>(item->index_leaf);
-  if (!c) return 0;
+  auto* n = static_cast<const Node*>(item->index_leaf);
+  if (!n) return 0;
   uint64_t pos = 0;
-  for (Node::Chunk* k : root_->chunks) {
-    if (k == c) break;
-    pos += k->sum;
+  for (int i = 0, at = n->slot_of_item(item); i < at; ++i) pos += n->lens[i];
+  for (const Node* p = n->parent; p; n = p, p = p->parent) {
+    for (int i = 0, at = p->slot_of_child(n); i < at; ++i) pos += p->lens[i];
   }
-  for (size_t i = 0; c->items[i] != item; ++i) pos += c->lens[i];
   return pos;
 }
 
 void SeqIndex::clear() {
-  if (!root_) return;
-  for (Node::Chunk* c : root_->chunks) {
-    for (Item* i : c->items) i->index_leaf = nullptr;
-    delete c;
-  }
-  delete root_;
+  if (root_) free_subtree(root_, true);
   root_ = nullptr;
   count_ = 0;
+  total_ = 0;
 }
 
 }  // namespace conflux

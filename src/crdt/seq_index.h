@@ -45,8 +45,13 @@ class SeqIndex {
 
  private:
   struct Node;
+  void free_subtree(Node* n, bool detach_items);
+  void add_up(Node* n, int64_t delta);
+  void split(Node* n);
+
   Node* root_ = nullptr;
   size_t count_ = 0;
+  uint64_t total_ = 0;
 };
 
 }  // namespace conflux

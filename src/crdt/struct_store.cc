@@ -27,7 +27,7 @@ int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
 
 StructStore::~StructStore() {
   for (auto& [client, blocks] : clients_) {
-    for (Item* item : blocks) free_item(item);
+    for (size_t i = 0; i < blocks.size(); ++i) free_item(blocks[i]);
   }
 }
 
@@ -47,6 +47,15 @@ StateVector StructStore::state_vector() const {
     sv[client] = last->id.clock + last->length;
   }
   return sv;
+}
+
+void StructStore::fill_state_vector(StateVector* sv) const {
+  sv->clear();
+  for (const auto& [client, blocks] : clients_) {
+    if (blocks.empty()) continue;
+    const Item* last = blocks.back();
+    (*sv)[client] = last->id.clock + last->length;
+  }
 }
 
 BlockList* StructStore::blocks(uint64_t client) {
@@ -74,7 +83,7 @@ int64_t StructStore::clean_start_index(Transaction& txn, BlockList& blocks, uint
   Item* b = blocks[size_t(i)];
   if (b->id.clock < clock && !b->is_gc()) {
     Item* right = split_item(txn, b, clock - b->id.clock);
-    blocks.insert(blocks.begin() + i + 1, right);
+    blocks.insert(size_t(i) + 1, right);
     return i + 1;
   }
   return i;
@@ -95,7 +104,7 @@ Item* StructStore::clean_end(Transaction& txn, ID id) {
   Item* item = (*b)[size_t(i)];
   if (id.clock != item->id.clock + item->length - 1 && !item->is_gc()) {
     Item* right = split_item(txn, item, id.clock - item->id.clock + 1);
-    b->insert(b->begin() + i + 1, right);
+    b->insert(size_t(i) + 1, right);
   }
   return item;
 }

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "block_list.h"
 #include "id.h"
 #include "id_set.h"
 #include "item.h"
@@ -13,8 +14,6 @@
 namespace conflux {
 
 class Transaction;
-
-using BlockList = std::vector<Item*>;
 
 // Index of the struct in `blocks` that contains `clock`, or -1.
 int64_t find_block_index(const BlockList& blocks, uint64_t clock);
@@ -29,6 +28,8 @@ class StructStore {
   // Next expected clock of `client` (0 when unknown).
   uint64_t state(uint64_t client) const;
   StateVector state_vector() const;
+  // Replaces *sv by the state vector, reusing its memory.
+  void fill_state_vector(StateVector* sv) const;
 
   BlockList* blocks(uint64_t client);
   const BlockList* blocks(uint64_t client) const;

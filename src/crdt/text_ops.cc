@@ -267,6 +267,8 @@ Branch* insert_text(Transaction& txn, Branch* text, TextPos& pos, TextChunk chun
   return item->content.ref() == ContentRef::Type ? item->content.type() : nullptr;
 }
 
+bool text_has_formatting(const Item* item) { return item->parent && item->parent->has_formatting; }
+
 void delete_text(Transaction& txn, TextPos& pos, uint64_t length) {
   AttrMap start_attrs = pos.attrs;
   Item* start = pos.right;
@@ -282,7 +284,8 @@ void delete_text(Transaction& txn, TextPos& pos, uint64_t length) {
     }
     pos.forward();
   }
-  if (start) cleanup_formatting_gap(txn, start, pos.right, start_attrs, pos.attrs);
+  // Without a single format item in the text there is nothing to clean up.
+  if (start && text_has_formatting(start)) cleanup_formatting_gap(txn, start, pos.right, start_attrs, pos.attrs);
 }
 
 void format_text(Transaction& txn, Branch* text, TextPos& pos, uint64_t length, const AttrMap& attributes) {

@@ -8,6 +8,7 @@ namespace {
 
 class EncoderV1 final : public UpdateEncoder {
  public:
+  EncoderV1() { rest_.data().reserve(64); }  // a keystroke's update fits
   void write_client(uint64_t c) override { rest_.write_var_uint(c); }
   void write_info(uint8_t i) override { rest_.write_u8(i); }
   void write_left_id(ID id) override {
