@@ -146,7 +146,10 @@ std::optional<PendingStructs> integrate_structs(Transaction& txn, ClientStructRe
     if (!head->is_skip()) {
       uint64_t client = head->id.client;
       auto ls = local_state.find(client);
-      if (ls == local_state.end()) ls = local_state.emplace(client, store.state(client)).first;
+      if (ls == local_state.end()) {
+        local_state[client] = store.state(client);
+        ls = local_state.find(client);
+      }
       uint64_t local = ls->second;
       if (local < head->id.clock) {
         stack.push_back(head);

@@ -127,6 +127,16 @@ bool DeleteSet::read(UpdateDecoder& dec, DeleteSet* out) {
   return dec.ok();
 }
 
+void StateVector::sort() {
+  std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.first < b.first; });
+  size_t j = 0;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (j > 0 && entries_[j - 1].first == entries_[i].first) entries_[j - 1] = entries_[i];
+    else entries_[j++] = entries_[i];
+  }
+  entries_.resize(j);
+}
+
 std::vector<uint8_t> encode_state_vector(const StateVector& sv) {
   std::vector<std::pair<uint64_t, uint64_t>> entries(sv.begin(), sv.end());
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -147,8 +157,9 @@ bool decode_state_vector(const uint8_t* data, size_t n, StateVector* out) {
     uint64_t client = r.read_var_uint();
     uint64_t clock = r.read_var_uint();
     if (!r.ok()) return false;
-    (*out)[client] = clock;
+    out->append_unsorted(client, clock);
   }
+  out->sort();
   return r.ok();
 }
 

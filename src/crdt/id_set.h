@@ -1,6 +1,7 @@
 // Sets of IDs as per-client clock ranges: the delete set, and state vectors.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
@@ -59,7 +60,52 @@ class DeleteSet {
   std::unordered_map<uint64_t, size_t> index_;
 };
 
-using StateVector = std::unordered_map<uint64_t, uint64_t>;
+// Client -> next expected clock, as a vector sorted by client: documents
+// have few clients, and a transaction takes two of these.
+class StateVector {
+ public:
+  using Entry = std::pair<uint64_t, uint64_t>;
+  using iterator = std::vector<Entry>::iterator;
+  using const_iterator = std::vector<Entry>::const_iterator;
+
+  iterator begin() { return entries_.begin(); }
+  iterator end() { return entries_.end(); }
+  const_iterator begin() const { return entries_.begin(); }
+  const_iterator end() const { return entries_.end(); }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  void clear() { entries_.clear(); }
+  void reserve(size_t n) { entries_.reserve(n); }
+
+  const_iterator find(uint64_t client) const {
+    auto it = lower_bound(client);
+    return it != entries_.end() && it->first == client ? it : entries_.end();
+  }
+  iterator find(uint64_t client) {
+    auto it = lower_bound(client);
+    return it != entries_.end() && it->first == client ? it : entries_.end();
+  }
+  uint64_t& operator[](uint64_t client) {
+    auto it = lower_bound(client);
+    if (it == entries_.end() || it->first != client) it = entries_.insert(it, Entry{client, 0});
+    return it->second;
+  }
+  // Adds entries in any order; call sort() before any lookup.
+  void append_unsorted(uint64_t client, uint64_t clock) { entries_.emplace_back(client, clock); }
+  // Sorts by client; of entries with the same client the last added wins.
+  void sort();
+
+ private:
+  const_iterator lower_bound(uint64_t client) const {
+    return std::lower_bound(entries_.begin(), entries_.end(), client,
+                            [](const Entry& e, uint64_t c) { return e.first < c; });
+  }
+  iterator lower_bound(uint64_t client) {
+    return std::lower_bound(entries_.begin(), entries_.end(), client,
+                            [](const Entry& e, uint64_t c) { return e.first < c; });
+  }
+  std::vector<Entry> entries_;
+};
 
 // Encodes a state vector as Yjs does (clients descending).
 std::vector<uint8_t> encode_state_vector(const StateVector& sv);

@@ -40,22 +40,19 @@ uint64_t StructStore::state(uint64_t client) const {
 
 StateVector StructStore::state_vector() const {
   StateVector sv;
-  sv.reserve(clients_.size());
-  for (const auto& [client, blocks] : clients_) {
-    if (blocks.empty()) continue;
-    const Item* last = blocks.back();
-    sv[client] = last->id.clock + last->length;
-  }
+  fill_state_vector(&sv);
   return sv;
 }
 
 void StructStore::fill_state_vector(StateVector* sv) const {
   sv->clear();
+  sv->reserve(clients_.size());
   for (const auto& [client, blocks] : clients_) {
     if (blocks.empty()) continue;
     const Item* last = blocks.back();
-    (*sv)[client] = last->id.clock + last->length;
+    sv->append_unsorted(client, last->id.clock + last->length);
   }
+  sv->sort();
 }
 
 BlockList* StructStore::blocks(uint64_t client) {
