@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -203,7 +204,15 @@ class TypeHandle {
   Any to_json() const;
 
  protected:
-  void run(const std::function<void(Transaction&)>& f) const;
+  // Runs f(Transaction&) in the current transaction of the document, or in a
+  // new one. Calls f without wrapping it in a std::function (this is the path
+  // of every single-call edit, such as one keystroke).
+  template <class F>
+  void run(F&& f) const {
+    run_with([](void* fn, Transaction& t) { (*static_cast<std::remove_reference_t<F>*>(fn))(t); },
+             const_cast<void*>(static_cast<const void*>(&f)));
+  }
+  void run_with(void (*call)(void*, Transaction&), void* fn) const;
   Branch* b_ = nullptr;
 };
 

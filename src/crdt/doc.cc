@@ -188,7 +188,9 @@ Subscription Doc::on_update_v2(std::function<void(const Bytes&, const Transactio
 
 Any TypeHandle::to_json() const { return b_ ? type_to_json(b_) : Any(); }
 
-void TypeHandle::run(const std::function<void(Transaction&)>& f) const { b_->doc->transact(f); }
+void TypeHandle::run_with(void (*call)(void*, Transaction&), void* fn) const {
+  b_->doc->transact_with(call, fn, nullptr, true);
+}
 
 namespace {
 Subscription add_branch_observer(Branch* b, Branch::Observer obs) {

@@ -21,6 +21,10 @@ void Transaction::reset(bool is_local, const void* o) {
   after_state.clear();
   delete_set.clear();
   merge_structs.clear();
+  for (auto& entry : changed) {
+    entry.second.clear();
+    spare_subs.push_back(std::move(entry.second));
+  }
   changed.clear();
   changed_index.clear();
   need_formatting_cleanup = false;
@@ -56,7 +60,14 @@ void Transaction::add_changed_type(Branch* type, const std::u16string* parent_su
     auto [it, inserted] = changed_index.emplace(type, changed.size());
     at = it->second;
   }
-  if (at == changed.size()) changed.emplace_back(type, std::vector<const std::u16string*>{});
+  if (at == changed.size()) {
+    if (spare_subs.empty()) {
+      changed.emplace_back(type, std::vector<const std::u16string*>{});
+    } else {
+      changed.emplace_back(type, std::move(spare_subs.back()));
+      spare_subs.pop_back();
+    }
+  }
   auto& subs = changed[at].second;
   if (std::find(subs.begin(), subs.end(), parent_sub) == subs.end()) subs.push_back(parent_sub);
 }
@@ -99,7 +110,7 @@ void DocImpl::renew_client_id() {
   client_id = rng() & 0xffffffffu;
 }
 
-void DocImpl::transact(const std::function<void(Transaction&)>& f, const void* origin, bool local) {
+void DocImpl::transact_with(void (*call)(void*, Transaction&), void* fn, const void* origin, bool local) {
   bool initial = false;
   if (txn == nullptr) {
     initial = true;
@@ -111,7 +122,7 @@ void DocImpl::transact(const std::function<void(Transaction&)>& f, const void* o
     }
     txn = cleanups.back().get();
   }
-  f(*txn);
+  call(fn, *txn);
   if (initial) {
     bool finish = txn == cleanups.front().get();
     txn = nullptr;
@@ -192,9 +203,11 @@ void DocImpl::cleanup_transactions(size_t i) {
       for (UpdateFormat fmt : {UpdateFormat::V1, UpdateFormat::V2}) {
         auto& observers = fmt == UpdateFormat::V1 ? update_observers_v1 : update_observers_v2;
         if (observers.empty()) continue;
-        std::vector<uint8_t> update;
-        if (!encode_transaction_update(t, fmt, &update)) continue;
-        for (auto& [id, obs] : observers) obs(update, t);
+        std::vector<uint8_t> update = std::move(update_buffer);
+        if (encode_transaction_update(t, fmt, &update)) {
+          for (auto& [id, obs] : observers) obs(update, t);
+        }
+        update_buffer = std::move(update);
       }
     }
     ++i;

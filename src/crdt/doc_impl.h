@@ -37,6 +37,7 @@ class Transaction {
   // Changed types, each with the keys that changed (nullptr = the sequence).
   std::vector<std::pair<Branch*, std::vector<const std::u16string*>>> changed;
   std::unordered_map<Branch*, size_t> changed_index;  // used once `changed` is long
+  std::vector<std::vector<const std::u16string*>> spare_subs;  // kept by reset()
   bool need_formatting_cleanup = false;
 
   void add_changed_type(Branch* type, const std::u16string* parent_sub);
@@ -71,6 +72,7 @@ class DocImpl {
   Transaction* txn = nullptr;
   std::vector<std::unique_ptr<Transaction>> cleanups;
   std::unique_ptr<Transaction> spare_transaction;  // reused by the next transact()
+  std::vector<uint8_t> update_buffer;              // reused by the next update event
 
   std::optional<PendingStructs> pending_structs;
   std::optional<std::vector<uint8_t>> pending_ds;  // a v2 update holding only a delete set
@@ -92,7 +94,12 @@ class DocImpl {
   bool type_root(Branch* root, TypeRef ref);
 
   // Runs `f` inside a transaction (joins the current one if any).
-  void transact(const std::function<void(Transaction&)>& f, const void* origin = nullptr, bool local = true);
+  void transact(const std::function<void(Transaction&)>& f, const void* origin = nullptr, bool local = true) {
+    transact_with([](void* fn, Transaction& t) { (*static_cast<const std::function<void(Transaction&)>*>(fn))(t); },
+                  const_cast<void*>(static_cast<const void*>(&f)), origin, local);
+  }
+  // The same, for a callable given as a function and its context.
+  void transact_with(void (*call)(void*, Transaction&), void* fn, const void* origin, bool local);
 
   // Picks a fresh random client id (after seeing our own id from a remote peer).
   void renew_client_id();

@@ -19,7 +19,12 @@ const std::vector<ClockRange>* DeleteSet::find(uint64_t client) const {
 
 std::vector<ClockRange>& DeleteSet::ranges_of(uint64_t client) {
   if (auto* found = find(client)) return *const_cast<std::vector<ClockRange>*>(found);
-  clients_.emplace_back(client, std::vector<ClockRange>{});
+  if (spare_ranges_.empty()) {
+    clients_.emplace_back(client, std::vector<ClockRange>{});
+  } else {
+    clients_.emplace_back(client, std::move(spare_ranges_.back()));
+    spare_ranges_.pop_back();
+  }
   if (clients_.size() > kLinearLimit) {
     if (index_.empty()) reindex();
     else index_.emplace(client, clients_.size() - 1);
@@ -92,9 +97,15 @@ std::vector<uint64_t> DeleteSet::sorted_clients() const {
 }
 
 void DeleteSet::write(UpdateEncoder& enc) const {
+  if (clients_.size() == 1) return write_clients(enc, &clients_[0].first, 1);
   std::vector<uint64_t> ids = sorted_clients();
-  enc.rest().write_var_uint(ids.size());
-  for (uint64_t client : ids) {
+  write_clients(enc, ids.data(), ids.size());
+}
+
+void DeleteSet::write_clients(UpdateEncoder& enc, const uint64_t* ids, size_t n) const {
+  enc.rest().write_var_uint(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t client = ids[i];
     const auto& ranges = *find(client);
     enc.reset_ds_cur_val();
     enc.rest().write_var_uint(client);
@@ -128,7 +139,18 @@ bool DeleteSet::read(UpdateDecoder& dec, DeleteSet* out) {
 }
 
 void StateVector::sort() {
-  std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.first < b.first; });
+  if (entries_.size() < 2) return;
+  if (entries_.size() <= 16) {
+    // Insertion sort: stable, and no scratch memory for the usual handful of clients.
+    for (size_t i = 1; i < entries_.size(); ++i) {
+      Entry e = entries_[i];
+      size_t j = i;
+      for (; j > 0 && entries_[j - 1].first > e.first; --j) entries_[j] = entries_[j - 1];
+      entries_[j] = e;
+    }
+  } else {
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.first < b.first; });
+  }
   size_t j = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (j > 0 && entries_[j - 1].first == entries_[i].first) entries_[j - 1] = entries_[i];

@@ -33,7 +33,12 @@ class DeleteSet {
   // Requires sort_and_merge() since the last add().
   bool contains(ID id) const;
   bool empty() const { return clients_.empty(); }
+  // Empties the set, keeping its memory for the next use.
   void clear() {
+    for (auto& entry : clients_) {
+      entry.second.clear();
+      spare_ranges_.push_back(std::move(entry.second));
+    }
     clients_.clear();
     index_.clear();
   }
@@ -55,9 +60,11 @@ class DeleteSet {
  private:
   // Index into clients_, built once there are many clients (usually one or two).
   static constexpr size_t kLinearLimit = 8;
+  void write_clients(UpdateEncoder& enc, const uint64_t* ids, size_t n) const;
   void reindex();
   std::vector<Entry> clients_;
   std::unordered_map<uint64_t, size_t> index_;
+  std::vector<std::vector<ClockRange>> spare_ranges_;
 };
 
 // Client -> next expected clock, as a vector sorted by client: documents

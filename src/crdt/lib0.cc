@@ -8,12 +8,15 @@
 
 namespace conflux::lib0 {
 
-void Writer::write_var_uint(uint64_t v) {
+void Writer::write_long_var_uint(uint64_t v) {
+  uint8_t bytes[10];
+  size_t n = 0;
   while (v > 0x7f) {
-    buf_.push_back(uint8_t(0x80 | (v & 0x7f)));
+    bytes[n++] = uint8_t(0x80 | (v & 0x7f));
     v >>= 7;
   }
-  buf_.push_back(uint8_t(v));
+  bytes[n++] = uint8_t(v);
+  buf_.insert(buf_.end(), bytes, bytes + n);
 }
 
 void Writer::write_var_int(uint64_t mag, bool negative) {

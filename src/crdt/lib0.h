@@ -24,7 +24,10 @@ inline constexpr int kMaxAnyDepth = 256;
 class Writer {
  public:
   void write_u8(uint8_t v) { buf_.push_back(v); }
-  void write_var_uint(uint64_t v);
+  void write_var_uint(uint64_t v) {
+    if (v < 0x80) buf_.push_back(uint8_t(v));
+    else write_long_var_uint(v);
+  }
   // Signed varInt in lib0's sign-magnitude form; `negative` with a zero
   // magnitude writes negative zero (0x40), which the v2 column codecs need.
   void write_var_int(uint64_t magnitude, bool negative);
@@ -51,6 +54,7 @@ class Writer {
   void clear() { buf_.clear(); }
 
  private:
+  void write_long_var_uint(uint64_t v);
   std::vector<uint8_t> buf_;
 };
 

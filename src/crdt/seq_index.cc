@@ -16,7 +16,7 @@
 namespace conflux {
 
 namespace {
-constexpr int kFanout = 64;
+constexpr int kFanout = 16;
 }
 
 struct SeqIndex::Node {

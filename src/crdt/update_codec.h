@@ -81,7 +81,8 @@ class UpdateDecoder {
   lib0::Reader rest_;
 };
 
-std::unique_ptr<UpdateEncoder> make_encoder_v1();
+// `buffer`: memory to write into (its contents are dropped).
+std::unique_ptr<UpdateEncoder> make_encoder_v1(std::vector<uint8_t> buffer = {});
 std::unique_ptr<UpdateEncoder> make_encoder_v2();
 // The decoders read from `data`, which must outlive them. A v2 decoder whose
 // header or columns are malformed is returned already failed (ok() == false).

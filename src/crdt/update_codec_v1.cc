@@ -8,7 +8,12 @@ namespace {
 
 class EncoderV1 final : public UpdateEncoder {
  public:
-  EncoderV1() { rest_.data().reserve(64); }  // a keystroke's update fits
+  // Writes into `buffer` (cleared), so that a caller encoding many small
+  // updates can hand the same memory back each time.
+  explicit EncoderV1(std::vector<uint8_t> buffer) {
+    buffer.clear();
+    rest_.data() = std::move(buffer);
+  }
   void write_client(uint64_t c) override { rest_.write_var_uint(c); }
   void write_info(uint8_t i) override { rest_.write_u8(i); }
   void write_left_id(ID id) override {
@@ -64,7 +69,9 @@ class DecoderV1 final : public UpdateDecoder {
 
 }  // namespace
 
-std::unique_ptr<UpdateEncoder> make_encoder_v1() { return std::make_unique<EncoderV1>(); }
+std::unique_ptr<UpdateEncoder> make_encoder_v1(std::vector<uint8_t> buffer) {
+  return std::make_unique<EncoderV1>(std::move(buffer));
+}
 std::unique_ptr<UpdateDecoder> make_decoder_v1(const uint8_t* d, size_t n) { return std::make_unique<DecoderV1>(d, n); }
 
 }  // namespace conflux

@@ -115,7 +115,7 @@ bool encode_transaction_update(Transaction& txn, UpdateFormat fmt, std::vector<u
     }
   }
   if (txn.delete_set.empty() && !changed_state) return false;
-  auto enc = make_encoder(fmt);
+  auto enc = fmt == UpdateFormat::V1 ? make_encoder_v1(std::move(*out)) : make_encoder_v2();
   write_structs(*enc, txn.doc->store, txn.before_state);
   txn.delete_set.write(*enc);
   *out = enc->finish();

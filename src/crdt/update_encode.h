@@ -23,6 +23,7 @@ DeleteSet delete_set_from_store(const StructStore& store);
 std::vector<uint8_t> encode_state_as_update(const DocImpl& doc, const StateVector& target, UpdateFormat fmt);
 
 // The update a transaction produced; false when it changed nothing.
+// `*out`'s memory is reused for v1.
 bool encode_transaction_update(Transaction& txn, UpdateFormat fmt, std::vector<uint8_t>* out);
 
 }  // namespace conflux
