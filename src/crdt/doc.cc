@@ -310,60 +310,163 @@ void walk_sequence_changes(const BranchEvent& ev, OnInsert on_insert, OnRetain o
 }
 }  // namespace
 
-Subscription Text::observe(std::function<void(const TextEvent&)> f) const {
-  return add_branch_observer(b_, [f = std::move(f)](Transaction& txn, const BranchEvent& ev) {
-    TextEvent out;
-    out.local = txn.local;
-    AttrMap current;
-    auto push = [&](Delta d) {
-      if (!out.delta.empty()) {
-        Delta& last = out.delta.back();
-        if (last.kind == d.kind && d.kind != Delta::Kind::Insert) {
-          last.count += d.count;
-          return;
-        }
-        if (last.kind == Delta::Kind::Insert && d.kind == Delta::Kind::Insert && !last.embed && !d.embed &&
-            !last.type && !d.type && last.attributes == d.attributes) {
-          last.text += d.text;
-          return;
-        }
-      }
-      out.delta.push_back(std::move(d));
-    };
-    walk_sequence_changes(
-        ev,
-        [&](const Item* n) {
-          if (n->content.ref() == ContentRef::Format) return;
-          Delta d;
-          if (n->content.ref() == ContentRef::String) d.text = utf::to_utf8(n->content.str());
-          else if (n->content.ref() == ContentRef::Embed) d.embed = n->content.embed_value();
-          else if (n->content.ref() == ContentRef::Type) d.type = TypeKind(uint8_t(n->content.type()->ref));
-          d.attributes = from_attr_map(current);
-          push(std::move(d));
-        },
-        [&](const Item* n) {
-          if (n->content.ref() == ContentRef::Format) {
-            const ContentFormat& cf = n->content.format();
-            std::erase_if(current, [&](const auto& e) { return e.first == cf.key; });
-            if (!cf.value->is_null()) current.emplace_back(cf.key, cf.value);
-            return;
+namespace {
+
+// The delta of a text change, as Yjs's YTextEvent computes it: inserts carry
+// the attributes in effect, retains carry attribute changes (a new value, or
+// null where an attribute was removed), deletes count UTF-16 units.
+TextEvent text_event(const Transaction& txn, const BranchEvent& ev) {
+  TextEvent out;
+  out.local = txn.local;
+  AttrMap current;              // attributes in effect at the walk's position
+  AttrMap old;                  // values before this transaction
+  std::vector<std::pair<std::u16string, AttrValue>> changes;  // for the pending retain
+  enum class Action { None, Insert, Retain, Delete } action = Action::None;
+  Delta pending;
+  auto find = [](auto& m, const std::u16string& key) {
+    return std::find_if(m.begin(), m.end(), [&](const auto& e) { return e.first == key; });
+  };
+  auto get = [&](const AttrMap& m, const std::u16string& key) -> AttrValue {
+    auto it = find(m, key);
+    return it == m.end() || !it->second ? nullptr : it->second;
+  };
+  static const AttrValue kNull = std::make_shared<const Any>(nullptr);
+  auto or_null = [&](AttrValue v) { return v ? v : kNull; };
+  auto flush = [&] {
+    switch (action) {
+      case Action::None:
+        return;
+      case Action::Insert:
+        if (!pending.text.empty() || pending.embed || pending.type) {
+          pending.kind = Delta::Kind::Insert;
+          for (const auto& [k, v] : current) {
+            if (!v->is_null()) pending.attributes.emplace_back(utf::to_utf8(k), *v);
           }
-          if (!n->countable()) return;
-          Delta d;
-          d.kind = Delta::Kind::Retain;
-          d.count = n->length;
-          push(std::move(d));
-        },
-        [&](const Item* n) {
-          if (!n->countable()) return;
-          Delta d;
-          d.kind = Delta::Kind::Delete;
-          d.count = n->length;
-          push(std::move(d));
-        });
-    while (!out.delta.empty() && out.delta.back().kind == Delta::Kind::Retain) out.delta.pop_back();
-    f(out);
-  });
+          out.delta.push_back(std::move(pending));
+        }
+        break;
+      case Action::Retain:
+        if (pending.count > 0) {
+          pending.kind = Delta::Kind::Retain;
+          for (const auto& [k, v] : changes) pending.attributes.emplace_back(utf::to_utf8(k), *v);
+          out.delta.push_back(std::move(pending));
+        }
+        break;
+      case Action::Delete:
+        if (pending.count > 0) {
+          pending.kind = Delta::Kind::Delete;
+          out.delta.push_back(std::move(pending));
+        }
+        break;
+    }
+    pending = Delta();
+    action = Action::None;
+  };
+  auto begin = [&](Action a) {
+    if (action != a) {
+      flush();
+      action = a;
+    }
+  };
+  for (const Item* n = ev.target->start; n; n = n->right) {
+    bool added = ev.adds(n);
+    bool removed = ev.deletes(n);
+    switch (n->content.ref()) {
+      case ContentRef::Type:
+      case ContentRef::Embed:
+      case ContentRef::String: {
+        bool is_string = n->content.ref() == ContentRef::String;
+        if (added) {
+          if (removed) break;
+          if (is_string) {
+            begin(Action::Insert);
+            pending.text += utf::to_utf8(n->content.str());
+          } else {
+            // Embeds and types are inserts of their own.
+            flush();
+            action = Action::Insert;
+            if (n->content.ref() == ContentRef::Embed) {
+              pending.embed = n->content.embed_value();
+            } else {
+              pending.type = TypeKind(uint8_t(n->content.type()->ref));
+              pending.type_json = type_to_json(n->content.type());
+            }
+            flush();
+          }
+        } else if (removed) {
+          begin(Action::Delete);
+          pending.count += n->length;
+        } else if (!n->deleted()) {
+          begin(Action::Retain);
+          pending.count += n->length;
+        }
+        break;
+      }
+      case ContentRef::Format: {
+        const ContentFormat& cf = n->content.format();
+        if (added) {
+          if (!removed) {
+            AttrValue cur = or_null(get(current, cf.key));
+            if (!equal_attrs(cur.get(), cf.value.get())) {
+              if (action == Action::Retain) flush();
+              auto it = find(changes, cf.key);
+              if (equal_attrs(cf.value.get(), or_null(get(old, cf.key)).get())) {
+                if (it != changes.end()) changes.erase(it);
+              } else if (it != changes.end()) {
+                it->second = cf.value;
+              } else {
+                changes.emplace_back(cf.key, cf.value);
+              }
+            }
+          }
+        } else if (removed) {
+          if (auto it = find(old, cf.key); it != old.end()) it->second = cf.value;
+          else old.emplace_back(cf.key, cf.value);
+          AttrValue cur = or_null(get(current, cf.key));
+          if (!equal_attrs(cur.get(), cf.value.get())) {
+            if (action == Action::Retain) flush();
+            if (auto it = find(changes, cf.key); it != changes.end()) it->second = cur;
+            else changes.emplace_back(cf.key, cur);
+          }
+        } else if (!n->deleted()) {
+          if (auto it = find(old, cf.key); it != old.end()) it->second = cf.value;
+          else old.emplace_back(cf.key, cf.value);
+          auto it = find(changes, cf.key);
+          if (it != changes.end() && !equal_attrs(it->second.get(), cf.value.get())) {
+            if (action == Action::Retain) flush();
+            it = find(changes, cf.key);
+            if (cf.value->is_null()) changes.erase(it);
+            else it->second = cf.value;
+          }
+        }
+        if (!n->deleted()) {
+          if (action == Action::Insert) flush();
+          auto it = find(current, cf.key);
+          if (cf.value->is_null()) {
+            if (it != current.end()) current.erase(it);
+          } else if (it != current.end()) {
+            it->second = cf.value;
+          } else {
+            current.emplace_back(cf.key, cf.value);
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  flush();
+  while (!out.delta.empty() && out.delta.back().kind == Delta::Kind::Retain && out.delta.back().attributes.empty()) {
+    out.delta.pop_back();
+  }
+  return out;
+}
+
+}  // namespace
+
+Subscription Text::observe(std::function<void(const TextEvent&)> f) const {
+  return add_branch_observer(b_, [f = std::move(f)](Transaction& txn, const BranchEvent& ev) { f(text_event(txn, ev)); });
 }
 
 // ---- Array ----

@@ -11,6 +11,8 @@ namespace conflux {
 
 namespace {
 
+bool equal_attrs(const AttrValue& a, const AttrValue& b) { return equal_attrs(a.get(), b.get()); }
+
 const AttrValue& null_value() {
   static const AttrValue null = std::make_shared<const Any>(nullptr);
   return null;
@@ -40,34 +42,6 @@ void attr_erase(AttrMap& m, const std::u16string& key) {
 }
 
 bool is_object_like(const Any* v) { return v && (v->is_object() || v->is_array() || v->is_bytes()); }
-
-// Yjs's equalAttrs: `===`, or a shallow comparison of two objects.
-bool equal_attrs(const Any* a, const Any* b);
-bool equal_attrs(const AttrValue& a, const AttrValue& b) { return equal_attrs(a.get(), b.get()); }
-bool equal_attrs(const Any* a, const Any* b) {
-  if (js_strict_equal(a, b)) return true;
-  if (!is_object_like(a) || !is_object_like(b)) return false;
-  if (a->is_object() && b->is_object()) {
-    const auto& x = a->as_object();
-    const auto& y = b->as_object();
-    if (x.size() != y.size()) return false;
-    for (const auto& [k, v] : x) {
-      const Any* w = b->get(k);
-      if (!w || !js_strict_equal(&v, w)) return false;
-    }
-    return true;
-  }
-  if (a->is_array() && b->is_array()) {
-    const auto& x = a->as_array();
-    const auto& y = b->as_array();
-    if (x.size() != y.size()) return false;
-    for (size_t i = 0; i < x.size(); ++i) {
-      if (!js_strict_equal(&x[i], &y[i])) return false;
-    }
-    return true;
-  }
-  return false;
-}
 
 void update_current_attributes(AttrMap& attrs, const ContentFormat& f) {
   if (f.value->is_null()) attr_erase(attrs, f.key);
@@ -324,6 +298,32 @@ void format_text(Transaction& txn, Branch* text, TextPos& pos, uint64_t length, 
 }
 
 }  // namespace
+
+bool equal_attrs(const Any* a, const Any* b) {
+  if (js_strict_equal(a, b)) return true;
+  if (!is_object_like(a) || !is_object_like(b)) return false;
+  if (a->is_object() && b->is_object()) {
+    const auto& x = a->as_object();
+    const auto& y = b->as_object();
+    if (x.size() != y.size()) return false;
+    for (const auto& [k, v] : x) {
+      const Any* w = b->get(k);
+      if (!w || !js_strict_equal(&v, w)) return false;
+    }
+    return true;
+  }
+  if (a->is_array() && b->is_array()) {
+    const auto& x = a->as_array();
+    const auto& y = b->as_array();
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i) {
+      if (!js_strict_equal(&x[i], &y[i])) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
 
 bool js_strict_equal(const Any* a, const Any* b) {
   if (a == b) return true;

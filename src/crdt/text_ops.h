@@ -56,5 +56,7 @@ void cleanup_text_after_remote_transaction(Transaction& txn);
 
 // JavaScript `===` on two attribute values (nullptr = undefined).
 bool js_strict_equal(const Any* a, const Any* b);
+// Yjs's equalAttrs: `===`, or a shallow comparison of two objects/arrays.
+bool equal_attrs(const Any* a, const Any* b);
 
 }  // namespace conflux
