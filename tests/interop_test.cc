@@ -2,33 +2,17 @@
 // multi-peer sessions where Yjs peers and Conflux peers (conflux-interop-peer)
 // edit concurrently and exchange updates out of order, and checks that every
 // Conflux peer produces exactly the bytes Yjs produces for the same history.
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include <catch2/catch.hpp>
 
+#include "test_util.h"
+
 namespace {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.output.append(buf.data(), n);
-  int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using conflux::test::CommandResult;
+using conflux::test::run_command;
 
 std::string last_line(const std::string& text) {
   size_t end = text.find_last_not_of('\n');
