@@ -15,10 +15,8 @@ using conflux::test::CommandResult;
 using conflux::test::run_command;
 
 std::string last_line(const std::string& text) {
-  size_t end = text.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  std::string trimmed = text.substr(0, text.find_last_not_of('\n') + 1);
+  return trimmed.substr(trimmed.rfind('\n') + 1);  // npos + 1 == 0: the whole text
 }
 
 }  // namespace
