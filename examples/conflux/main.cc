@@ -12,11 +12,15 @@
 
 #include "conflux/any.h"
 #include "conflux/doc.h"
+#include "server_commands.h"
 
 namespace {
 
 const char* kUsage =
     "usage: conflux <command> [options]\n"
+    "\n"
+    "Server commands:\n"
+    "%SERVE%"
     "\n"
     "Document commands (v1 update files, applied in order to an empty document):\n"
     "  conflux doc json [--type NAME=text|array|map|xml]... FILE...\n"
@@ -29,6 +33,12 @@ const char* kUsage =
     "      replay an editing trace into Text \"text\", one transaction per patch\n"
     "\n"
     "  conflux help   this text\n";
+
+void print_usage(std::ostream& out) {
+  std::string text = kUsage;
+  text.replace(text.find("%SERVE%"), 7, kServeUsage);
+  out << text;
+}
 
 int fail(const std::string& msg) {
   std::cerr << "conflux: " << msg << "\n";
@@ -228,12 +238,15 @@ int trace_command(int argc, char** argv) {
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help" ||
       std::string(argv[1]) == "-h") {
-    std::cout << kUsage;
+    print_usage(std::cout);
     return 0;
   }
   std::string cmd = argv[1];
   if (cmd == "doc") return doc_command(argc - 2, argv + 2);
   if (cmd == "trace") return trace_command(argc - 2, argv + 2);
-  std::cerr << "conflux: unknown command '" << cmd << "'\n" << kUsage;
+  if (cmd == "serve") return serve_command(argc - 2, argv + 2);
+  if (cmd == "token") return token_command(argc - 2, argv + 2);
+  std::cerr << "conflux: unknown command '" << cmd << "'\n";
+  print_usage(std::cerr);
   return 2;
 }

@@ -1,0 +1,217 @@
+// `conflux serve` and `conflux token`.
+#include "server_commands.h"
+
+#include <pthread.h>
+#include <algorithm>
+#include <map>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "conflux/jwt.h"
+#include "conflux/server.h"
+
+namespace {
+
+int usage_error(const std::string& msg) {
+  std::cerr << "conflux: " << msg << "\n";
+  return 2;
+}
+
+// Flags as --name VALUE / --name=VALUE, each also from CONFLUX_<NAME> in the environment.
+class Flags {
+ public:
+  Flags(int argc, char** argv, std::vector<std::string> valued, std::vector<std::string> boolean)
+      : valued_(std::move(valued)), boolean_(std::move(boolean)) {
+    for (int i = 0; i < argc; ++i) {
+      std::string a = argv[i];
+      if (!a.starts_with("--")) {
+        error_ = "unexpected argument '" + a + "'";
+        return;
+      }
+      std::string name = a.substr(2), value;
+      bool has_value = false;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        has_value = true;
+      }
+      if (std::find(boolean_.begin(), boolean_.end(), name) != boolean_.end()) {
+        values_[name] = has_value ? value : "true";
+      } else if (std::find(valued_.begin(), valued_.end(), name) != valued_.end()) {
+        if (!has_value) {
+          if (i + 1 >= argc) {
+            error_ = "--" + name + " needs a value";
+            return;
+          }
+          value = argv[++i];
+        }
+        values_[name] = value;
+      } else {
+        error_ = "unknown flag --" + name;
+        return;
+      }
+    }
+  }
+  const std::string& error() const { return error_; }
+
+  std::optional<std::string> get(const std::string& name) const {
+    if (auto it = values_.find(name); it != values_.end()) return it->second;
+    std::string env = "CONFLUX_";
+    for (char c : name) env += c == '-' ? '_' : char(std::toupper(uint8_t(c)));
+    if (const char* v = std::getenv(env.c_str()); v && *v) return std::string(v);
+    return std::nullopt;
+  }
+  bool flag(const std::string& name) const {
+    auto v = get(name);
+    return v && (*v == "true" || *v == "1" || *v == "yes");
+  }
+  // A whole number in [lo, hi]; *ok false (with a message printed) when malformed.
+  std::optional<uint64_t> number(const std::string& name, uint64_t lo, uint64_t hi, bool* ok) const {
+    auto v = get(name);
+    if (!v) return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+    if (v->empty() || *end || errno || n < lo || n > hi || (*v)[0] == '-') {
+      std::cerr << "conflux: --" << name << " must be a whole number from " << lo << " to " << hi << "\n";
+      *ok = false;
+      return std::nullopt;
+    }
+    return n;
+  }
+
+ private:
+  std::vector<std::string> valued_, boolean_;
+  std::map<std::string, std::string> values_;
+  std::string error_;
+};
+
+std::mutex g_log_mu;
+void log_line(std::string_view line) {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::lock_guard lock(g_log_mu);
+  std::cout << stamp << ' ' << line << std::endl;
+}
+
+}  // namespace
+
+const char* kServeUsage =
+    "  conflux serve [--host H] [--port N] [--jwt-secret S | --jwt-public-key PEMFILE]\n"
+    "                [--allow-anonymous] [--idle-timeout SECONDS] [--threads N]\n"
+    "                [--max-message-size BYTES] [--dev-login]\n"
+    "      run the sync server (y-websocket protocol); every flag can also come from\n"
+    "      CONFLUX_<FLAG> in the environment, e.g. CONFLUX_JWT_SECRET\n"
+    "  conflux token --secret S --user NAME [--room ROOM] [--read-only] [--ttl SECONDS]\n"
+    "      print an HS256 token for development\n";
+
+int serve_command(int argc, char** argv) {
+  Flags flags(argc, argv,
+              {"host", "port", "jwt-secret", "jwt-public-key", "idle-timeout", "threads", "max-message-size"},
+              {"allow-anonymous", "dev-login"});
+  if (!flags.error().empty()) return usage_error(flags.error());
+
+  conflux::ServerOptions options;
+  bool ok = true;
+  options.host = flags.get("host").value_or("127.0.0.1");
+  if (auto p = flags.number("port", 0, 65535, &ok)) options.port = uint16_t(*p);
+  if (auto t = flags.number("idle-timeout", 0, 86400 * 365, &ok)) options.idle_timeout = std::chrono::seconds(*t);
+  if (auto n = flags.number("threads", 1, 1024, &ok)) options.threads = unsigned(*n);
+  if (auto m = flags.number("max-message-size", 1024, uint64_t(1) << 31, &ok)) options.max_message_size = *m;
+  if (!ok) return 2;
+
+  auto secret = flags.get("jwt-secret");
+  auto key_file = flags.get("jwt-public-key");
+  bool anonymous = flags.flag("allow-anonymous");
+  if (secret && key_file) return usage_error("use --jwt-secret or --jwt-public-key, not both");
+
+  std::unique_ptr<conflux::JwtVerifier> verifier;
+  if (secret) {
+    verifier = conflux::JwtVerifier::hs256(*secret);
+    if (!verifier) return usage_error("--jwt-secret must not be empty");
+  } else if (key_file) {
+    std::ifstream in(*key_file);
+    if (!in) return usage_error("cannot read " + *key_file);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    std::string error;
+    verifier = conflux::JwtVerifier::from_public_key_pem(pem.str(), &error);
+    if (!verifier) return usage_error(*key_file + ": " + error);
+  }
+  std::shared_ptr<conflux::Authenticator> auth;
+  if (verifier) auth = std::make_shared<conflux::JwtAuthenticator>(std::move(verifier), anonymous);
+  else if (anonymous) auth = conflux::JwtAuthenticator::anonymous_only();
+  else return usage_error("no authentication configured: pass --jwt-secret, --jwt-public-key or --allow-anonymous");
+
+  if (flags.flag("dev-login")) {
+    if (!secret) return usage_error("--dev-login needs --jwt-secret (it signs the tokens it hands out)");
+    options.dev_login_secret = *secret;
+  }
+  options.log = log_line;
+
+  // SIGINT/SIGTERM are taken by a thread of their own, which stops the server
+  // gracefully; every other thread has them blocked.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  conflux::Server server(options, auth);
+  if (auto st = server.start(); !st) {
+    std::cerr << "conflux: " << st.message() << "\n";
+    return 1;
+  }
+  log_line("listening on http://" + options.host + ":" + std::to_string(server.port()) +
+           (anonymous ? " (anonymous clients allowed)" : ""));
+
+  std::thread signal_thread([&server, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == 0) return;
+    log_line(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+    server.stop();
+  });
+  server.run();
+  // run() returns only after stop(); wake the signal thread if it is still waiting.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  log_line("stopped");
+  return 0;
+}
+
+int token_command(int argc, char** argv) {
+  Flags flags(argc, argv, {"secret", "user", "room", "ttl"}, {"read-only"});
+  if (!flags.error().empty()) return usage_error(flags.error());
+  auto secret = flags.get("secret");
+  if (!secret || secret->empty()) secret = flags.get("jwt-secret");
+  auto user = flags.get("user");
+  if (!secret || secret->empty()) return usage_error("token: --secret is required");
+  if (!user || user->empty()) return usage_error("token: --user is required");
+  bool ok = true;
+  uint64_t ttl = flags.number("ttl", 1, 86400 * 365, &ok).value_or(3600);
+  if (!ok) return 2;
+  conflux::JwtClaims claims;
+  claims.sub = *user;
+  claims.sid = conflux::new_session_id();
+  claims.iat = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  claims.exp = claims.iat + int64_t(ttl);
+  claims.room = flags.get("room").value_or("");
+  claims.ro = flags.flag("read-only");
+  std::cout << conflux::jwt_sign_hs256(*secret, claims) << "\n";
+  return 0;
+}

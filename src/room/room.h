@@ -1,0 +1,109 @@
+// A room actor: owns one document, its awareness and its members, and handles
+// their messages one at a time. Everything but post() runs on the actor.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "awareness.h"
+#include "conflux/room.h"
+
+namespace conflux {
+
+class Room;
+
+// What the manager and its rooms share; outlives the manager while rooms run.
+struct RoomManager::Registry {
+  Registry(Executor& e, RoomManager::Options o) : executor(e), options(std::move(o)) {}
+  Executor& executor;
+  const RoomManager::Options options;
+  std::mutex mu;
+  std::unordered_map<std::string, std::shared_ptr<Room>> rooms;
+  ManagerStats totals;  // counters of unloaded rooms, plus process-wide counts
+  bool shut_down = false;
+};
+
+class Room : public std::enable_shared_from_this<Room> {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Message = std::function<void(Room&)>;
+
+  Room(std::string id, std::shared_ptr<RoomManager::Registry> registry);
+  const std::string& id() const { return id_; }
+
+  // Queues a message for the actor (any thread).
+  void post(Message message);
+
+  // Members counted by the manager: raised at join under the registry lock,
+  // lowered by the actor on leave; with the time the room last became empty,
+  // this tells the manager when a room is idle without asking the actor.
+  std::atomic<int64_t> members{0};
+  std::atomic<int64_t> empty_since_ms{0};
+
+  // Actor messages.
+  void on_join(uint64_t member, const Identity& identity, std::shared_ptr<Peer> peer);
+  void on_frame(uint64_t member, std::string data, bool text);
+  void on_leave(uint64_t member);
+  void on_tick(int64_t now_ms);
+  void on_stats(const std::function<void(RoomStats)>& reply);
+  void on_unload();
+  void on_shutdown();
+
+  static int64_t now_ms();
+
+ private:
+  enum class Mode : uint8_t { Unknown, Yjs, Text };
+  struct Member {
+    Identity identity;
+    std::shared_ptr<Peer> peer;
+    Mode mode = Mode::Unknown;
+    int64_t joined_ms = 0;
+    std::set<uint64_t> awareness_clients;  // client ids whose presence this connection set
+    uint64_t text_client_id = 0;           // awareness id for JSON-speaking members
+    std::vector<std::shared_ptr<const std::string>> held_text;  // JSON held until the mode is known
+  };
+
+  void drain();
+  void handle_binary(uint64_t id, Member& m, const std::string& data);
+  void handle_text(uint64_t id, Member& m, const std::string& data);
+  void apply_client_update(uint64_t id, Member& m, const Bytes& update, bool reply_as_json);
+  void publish_awareness(const protocol::AwarenessChange& change);
+  void become_text(uint64_t id, Member& m);
+  // Sends to one member; a full queue drops the member (after the current loop).
+  void send_to(uint64_t id, Member& m, const OutFrame& frame);
+  void send_error(uint64_t id, Member& m, const std::string& message, bool as_json);
+  // Binary frames go to Yjs (and not yet known) members, JSON to text members.
+  void broadcast(const std::shared_ptr<const std::string>& binary, const std::shared_ptr<const std::string>& json);
+  void remove_member(uint64_t id);
+  void drop_slow_members();
+  uint64_t new_text_client_id();
+
+  const std::string id_;
+  std::shared_ptr<RoomManager::Registry> registry_;
+
+  std::mutex mailbox_mu_;
+  std::deque<Message> mailbox_;
+  bool scheduled_ = false;
+
+  Doc doc_;
+  Subscription update_subscription_;
+  protocol::Awareness awareness_;
+  std::map<uint64_t, Member> members_;
+  std::vector<uint64_t> slow_;  // members whose send queue overflowed
+  RoomStats stats_;
+  bool closed_ = false;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace conflux
