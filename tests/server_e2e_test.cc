@@ -41,3 +41,6 @@ TEST_CASE("server e2e: SIGTERM closes clients with 1001 and exits cleanly", "[se
 TEST_CASE("server e2e: a host embeds the server with its own authenticator and sees changes", "[server][e2e]") {
   run_scenario("embedded");
 }
+TEST_CASE("server e2e: a client that stops reading is dropped with 1013 and counted; others carry on", "[server][e2e]") {
+  run_scenario("slow");
+}

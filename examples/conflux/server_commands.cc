@@ -113,7 +113,7 @@ void log_line(std::string_view line) {
 const char* kServeUsage =
     "  conflux serve [--host H] [--port N] [--jwt-secret S | --jwt-public-key PEMFILE]\n"
     "                [--allow-anonymous] [--idle-timeout SECONDS] [--threads N]\n"
-    "                [--max-message-size BYTES] [--dev-login]\n"
+    "                [--max-message-size BYTES] [--send-queue-limit BYTES] [--dev-login]\n"
     "      run the sync server (y-websocket protocol); every flag can also come from\n"
     "      CONFLUX_<FLAG> in the environment, e.g. CONFLUX_JWT_SECRET\n"
     "  conflux token --secret S --user NAME [--room ROOM] [--read-only] [--ttl SECONDS]\n"
@@ -121,7 +121,8 @@ const char* kServeUsage =
 
 int serve_command(int argc, char** argv) {
   Flags flags(argc, argv,
-              {"host", "port", "jwt-secret", "jwt-public-key", "idle-timeout", "threads", "max-message-size"},
+              {"host", "port", "jwt-secret", "jwt-public-key", "idle-timeout", "threads", "max-message-size",
+               "send-queue-limit"},
               {"allow-anonymous", "dev-login"});
   if (!flags.error().empty()) return usage_error(flags.error());
 
@@ -132,6 +133,7 @@ int serve_command(int argc, char** argv) {
   if (auto t = flags.number("idle-timeout", 0, 86400 * 365, &ok)) options.idle_timeout = std::chrono::seconds(*t);
   if (auto n = flags.number("threads", 1, 1024, &ok)) options.threads = unsigned(*n);
   if (auto m = flags.number("max-message-size", 1024, uint64_t(1) << 31, &ok)) options.max_message_size = *m;
+  if (auto q = flags.number("send-queue-limit", 4096, uint64_t(1) << 34, &ok)) options.send_queue_limit = *q;
   if (!ok) return 2;
 
   auto secret = flags.get("jwt-secret");

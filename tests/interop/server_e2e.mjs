@@ -410,6 +410,35 @@ scenarios.shutdown = async () => {
   server = null
 }
 
+scenarios.slow = async () => {
+  await startServer(['--jwt-secret', SECRET, '--send-queue-limit', '65536'])
+  const writer = provider('slow', 'writer')
+  const reader = provider('slow', 'reader')
+  await synced(writer)
+  await synced(reader)
+  const stuck = rawSocket('slow', 'stuck')
+  await stuck.opened
+  stuck.send(new Uint8Array([0, 0, 1, 0]))  // a Yjs-like client: sync step 1 ...
+  await sleep(100)
+  stuck._socket.pause()                     // ... that stops reading
+  // Enough to fill the kernel's socket buffers and then the server's queue.
+  const chunk = 'x'.repeat(64 * 1024)
+  for (let i = 0; i < 200 && !stuck.closeInfo; i++) {
+    writer.doc.getText('text').insert(0, chunk)
+    await sleep(2)
+  }
+  await until(async () => (await roomStats('slow')).dropped_slow === 1, 'the stuck client to be dropped', 10000)
+  stuck._socket.resume()
+  await until(() => stuck.closeInfo, 'the stuck client to see its close')
+  checkEqual(stuck.closeInfo.code, 1013, 'close code for a client too slow')
+  // The others never noticed.
+  writer.doc.getText('text').insert(0, 'end')
+  await until(() => reader.doc.getText('text').length === writer.doc.getText('text').length, 'reader to keep up', 20000)
+  check(reader.doc.getText('text').toString().startsWith('end'), 'reader has the latest edit')
+  checkEqual((await roomStats('slow')).clients, 2, 'clients after the drop')
+  check(serverLog.some((l) => l.includes('code=1013')), 'the drop is logged')
+}
+
 scenarios.embedded = async () => {
   // examples/embed_server: the host's own authenticator and a document watcher.
   await startServer([], [path.join(path.dirname(conflux), 'embed_server'), '0'])
