@@ -44,3 +44,6 @@ TEST_CASE("server e2e: a host embeds the server with its own authenticator and s
 TEST_CASE("server e2e: a client that stops reading is dropped with 1013 and counted; others carry on", "[server][e2e]") {
   run_scenario("slow");
 }
+TEST_CASE("server e2e: a peer that does not answer pings is dropped; others stay", "[server][e2e]") {
+  run_scenario("liveness");
+}

@@ -113,7 +113,8 @@ void log_line(std::string_view line) {
 const char* kServeUsage =
     "  conflux serve [--host H] [--port N] [--jwt-secret S | --jwt-public-key PEMFILE]\n"
     "                [--allow-anonymous] [--idle-timeout SECONDS] [--threads N]\n"
-    "                [--max-message-size BYTES] [--send-queue-limit BYTES] [--dev-login]\n"
+    "                [--max-message-size BYTES] [--send-queue-limit BYTES]\n"
+    "                [--ping-interval SECONDS] [--dev-login]\n"
     "      run the sync server (y-websocket protocol); every flag can also come from\n"
     "      CONFLUX_<FLAG> in the environment, e.g. CONFLUX_JWT_SECRET\n"
     "  conflux token --secret S --user NAME [--room ROOM] [--read-only] [--ttl SECONDS]\n"
@@ -122,7 +123,7 @@ const char* kServeUsage =
 int serve_command(int argc, char** argv) {
   Flags flags(argc, argv,
               {"host", "port", "jwt-secret", "jwt-public-key", "idle-timeout", "threads", "max-message-size",
-               "send-queue-limit"},
+               "send-queue-limit", "ping-interval"},
               {"allow-anonymous", "dev-login"});
   if (!flags.error().empty()) return usage_error(flags.error());
 
@@ -133,6 +134,7 @@ int serve_command(int argc, char** argv) {
   if (auto t = flags.number("idle-timeout", 0, 86400 * 365, &ok)) options.idle_timeout = std::chrono::seconds(*t);
   if (auto n = flags.number("threads", 1, 1024, &ok)) options.threads = unsigned(*n);
   if (auto m = flags.number("max-message-size", 1024, uint64_t(1) << 31, &ok)) options.max_message_size = *m;
+  if (auto p = flags.number("ping-interval", 1, 3600, &ok)) options.ping_interval = std::chrono::seconds(*p);
   if (auto q = flags.number("send-queue-limit", 4096, uint64_t(1) << 34, &ok)) options.send_queue_limit = *q;
   if (!ok) return 2;
 

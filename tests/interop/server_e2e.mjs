@@ -336,7 +336,8 @@ scenarios.hostile = async () => {
   const raw = trunc._socket
   const header = Buffer.from([0x82, 0xfe, 0x03, 0xe8, 1, 2, 3, 4])
   raw.end(Buffer.concat([header, Buffer.alloc(10)]))
-  await sleep(200)
+  await until(() => serverLog.some((l) => l.includes('disconnect room=h user=trunc')),
+    'the truncated connection to be dropped')
   // 4. An unmasked frame (protocol error) closes with 1002.
   const unmasked = rawSocket('h', 'unmasked')
   await unmasked.opened
@@ -437,6 +438,23 @@ scenarios.slow = async () => {
   check(reader.doc.getText('text').toString().startsWith('end'), 'reader has the latest edit')
   checkEqual((await roomStats('slow')).clients, 2, 'clients after the drop')
   check(serverLog.some((l) => l.includes('code=1013')), 'the drop is logged')
+}
+
+scenarios.liveness = async () => {
+  await startServer(['--jwt-secret', SECRET, '--ping-interval', '1'])
+  const healthy = provider('live', 'healthy')
+  await synced(healthy)
+  // A peer whose socket is open but who never answers pings.
+  const ws = new WebSocket(`ws://${baseUrl}/live?token=${token('mute')}`, { autoPong: false })
+  ws.on('error', () => {})
+  const closed = new Promise((resolve) => ws.on('close', resolve))
+  await new Promise((resolve) => ws.on('open', resolve))
+  ws.send(new Uint8Array([0, 0, 1, 0]))
+  await closed
+  check(serverLog.some((l) => l.includes('user=mute') && l.includes('no answer to ping')), 'dropped for not answering pings')
+  await sleep(1500)
+  check(healthy.wsconnected, 'a client that answers pings stays')
+  checkEqual((await roomStats('live')).clients, 1, 'clients after the drop')
 }
 
 scenarios.embedded = async () => {
