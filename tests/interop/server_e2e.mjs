@@ -36,7 +36,7 @@ function checkEqual (actual, expected, what) {
   const e = JSON.stringify(expected)
   if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`)
 }
-async function until (cond, what, timeoutMs = 5000) {
+async function until (cond, what, timeoutMs = 10000) {
   const start = Date.now()
   while (!(await cond())) {
     if (Date.now() - start > timeoutMs) throw new Error('timed out waiting for ' + what)
@@ -119,6 +119,7 @@ function rawSocket (room, user, { tokenValue } = {}) {
   ws.on('error', () => {})
   ws.opened = new Promise((resolve, reject) => {
     ws.on('open', resolve)
+    ws.on('error', reject)
     ws.on('unexpected-response', (req, res) => {
       let body = ''
       res.on('data', (c) => { body += c })
@@ -231,7 +232,7 @@ scenarios.chat = async () => {
   await x.opened
   await y.opened
   y.send(JSON.stringify({ type: 'chat', text: 'hi all' }))  // y speaks JSON first
-  await until(() => x.texts.some((m) => m.type === 'welcome'), 'x to be welcomed after the grace period', 3000)
+  await until(() => x.texts.some((m) => m.type === 'welcome'), 'x to be welcomed after the grace period')
   x.send('hello from a terminal')
   await until(() => y.texts.some((m) => m.type === 'chat' && m.text === 'hello from a terminal'), 'chat to reach y')
   const msg = y.texts.find((m) => m.type === 'chat' && m.text === 'hello from a terminal')
@@ -475,6 +476,13 @@ if (!run) {
   process.exit(2)
 }
 let failed = false
+// A scenario that hangs (a dead server, a lost message) fails instead.
+const watchdog = setTimeout(() => {
+  console.log(`FAIL ${scenario}: no result after 120 s`)
+  console.log('server log:\n' + serverLog.join('\n'))
+  if (server) server.kill('SIGKILL')
+  process.exit(1)
+}, 120000)
 try {
   await run()
   console.log(`PASS ${scenario}`)
@@ -484,5 +492,6 @@ try {
   console.log('server log:\n' + serverLog.join('\n'))
 }
 for (const p of providers) { try { p.destroy() } catch {} }
+clearTimeout(watchdog)
 if (server) server.kill('SIGKILL')
 process.exit(failed ? 1 : 0)
