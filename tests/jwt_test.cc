@@ -108,7 +108,7 @@ std::string pk_token(const KeyPair& k, const char* alg, std::string_view payload
 
 }  // namespace
 
-TEST_CASE("RFC 7515 A.1: the HS256 signature checks; the missing claims are named", "[auth][jwt]") {
+TEST_CASE("RFC 7515 A.1: the HS256 signature checks, the missing claims are named", "[auth][jwt]") {
   std::string key = b64url_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
   std::string token =
       "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
@@ -181,7 +181,7 @@ TEST_CASE("bad tokens are refused with a reason", "[auth][jwt]") {
   CHECK(error(std::string(9 * 1024, 'a')) == "token too long");
 }
 
-TEST_CASE("RS256 and ES256 with public keys; no algorithm confusion", "[auth][jwt]") {
+TEST_CASE("RS256 and ES256 with public keys, no algorithm confusion", "[auth][jwt]") {
   for (bool rsa : {true, false}) {
     const char* alg = rsa ? "RS256" : "ES256";
     INFO(alg);

@@ -129,7 +129,7 @@ TEST_CASE("a joining client gets the room's step 1 and answers to its own", "[ro
   CHECK(copy.get_text("t").to_string() == "hello");
 }
 
-TEST_CASE("updates reach every member; a late joiner syncs everything", "[room]") {
+TEST_CASE("updates reach every member, a late joiner syncs everything", "[room]") {
   Fixture f;
   auto a = std::make_shared<FakePeer>(), b = std::make_shared<FakePeer>();
   auto sa = f.rooms.join("r", Fixture::who("ann"), a);
@@ -256,7 +256,7 @@ TEST_CASE("awareness not renewed for 30 s times out", "[room][awareness]") {
   CHECK(b->binary().back().payload == Bytes({1, 5, 1, 4, 'n', 'u', 'l', 'l'}));
 }
 
-TEST_CASE("chat goes to text members as JSON naming the sender; Yjs members get none", "[room][chat]") {
+TEST_CASE("chat goes to text members as JSON naming the sender, Yjs members get none", "[room][chat]") {
   Fixture f;
   auto yjs = std::make_shared<FakePeer>(), t1 = std::make_shared<FakePeer>(), t2 = std::make_shared<FakePeer>();
   auto sy = f.rooms.join("r", Fixture::who("yjs"), yjs);
@@ -330,7 +330,7 @@ TEST_CASE("JSON members can update, sync and set presence", "[room]") {
   CHECK(yjs->binary().back().type == MessageType::Awareness);
 }
 
-TEST_CASE("a client that cannot keep up is dropped and counted; others carry on", "[room]") {
+TEST_CASE("a client that cannot keep up is dropped and counted, others carry on", "[room]") {
   Fixture f;
   auto a = std::make_shared<FakePeer>(), slow = std::make_shared<FakePeer>();
   auto sa = f.rooms.join("r", Fixture::who("ann"), a);

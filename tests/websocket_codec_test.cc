@@ -115,7 +115,7 @@ TEST_CASE("a failed decoder stays failed", "[net][websocket]") {
   CHECK(again.events.empty());
 }
 
-TEST_CASE("text must be UTF-8; the same bytes are fine as binary", "[net][websocket]") {
+TEST_CASE("text must be UTF-8, the same bytes are fine as binary", "[net][websocket]") {
   for (std::string bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "ok\xff"}) {
     INFO(bad);
     CHECK(feed_all(client_frame(0x1, bad)).code == 1007);
