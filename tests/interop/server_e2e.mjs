@@ -402,11 +402,14 @@ scenarios.shutdown = async () => {
   const a = provider('s', 'anon', { token: null })
   await synced(a)
   const closed = new Promise((resolve) => a.ws.on('close', (code) => resolve(code)))
+  // Listen for the exit before the signal: the process may be reaped before
+  // the client sees its socket close.
+  const exited = new Promise((resolve) => server.on('exit', resolve))
   a.shouldConnect = false
   server.kill('SIGTERM')
   const code = await closed
   checkEqual(code, 1001, 'clients are closed with 1001 on SIGTERM')
-  const exitCode = await new Promise((resolve) => server.on('exit', resolve))
+  const exitCode = await exited
   checkEqual(exitCode, 0, 'server exit code')
   check(serverLog.some((l) => l.includes('received SIGTERM')), 'shutdown logged')
   server = null
