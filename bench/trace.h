@@ -4,6 +4,8 @@
 #include <zlib.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,8 @@ struct Patch {
 };
 
 struct Trace {
-  std::vector<Patch> patches;
+  std::vector<Patch> patches;     // all patches, in order
+  std::vector<size_t> txn_ends;   // patches[txn_ends[i-1] .. txn_ends[i]) form transaction i
   std::string end_content;
 };
 
@@ -34,6 +37,9 @@ inline std::string shared_path(const std::string& rel) {
   }
   return std::string(CONFLUX_SHARED_DIR) + "/" + rel;
 }
+
+// Loads ../shared/traces/<file> once per process (an empty trace when missing).
+inline const Trace& trace(const std::string& file);
 
 inline bool load_trace(const std::string& path, Trace* out) {
   gzFile f = gzopen(path.c_str(), "rb");
@@ -54,8 +60,21 @@ inline bool load_trace(const std::string& path, Trace* out) {
       const auto& a = p.as_array();
       out->patches.push_back(Patch{uint64_t(a[0].as_number()), uint64_t(a[1].as_number()), a[2].as_string()});
     }
+    out->txn_ends.push_back(out->patches.size());
   }
   return true;
+}
+
+inline const Trace& trace(const std::string& file) {
+  static std::map<std::string, Trace> loaded;
+  auto it = loaded.find(file);
+  if (it == loaded.end()) {
+    Trace t;
+    std::string path = shared_path("traces/" + file);
+    if (!load_trace(path, &t)) std::fprintf(stderr, "cannot load %s\n", path.c_str());
+    it = loaded.emplace(file, std::move(t)).first;
+  }
+  return it->second;
 }
 
 }  // namespace conflux::bench

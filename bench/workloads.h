@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -48,6 +49,7 @@ inline const Workloads& workloads() {
 
 // What one run produced: the final document and the updates it emitted.
 struct WorkloadRun {
+  std::unique_ptr<Doc> doc;  // the final document (client 1's)
   Bytes state_v1, state_v2;
   uint64_t updates = 0, update_bytes_v1 = 0, update_bytes_v2 = 0;
   std::string error;  // empty when the final content matched the expectation
@@ -85,6 +87,7 @@ inline void apply_array_op(Transaction& t, Array& array, const Any& op) {
 inline void finish(Doc& doc, WorkloadRun* run, bool v2) {
   run->state_v1 = doc.encode_state_as_update();
   if (v2) run->state_v2 = doc.encode_state_as_update_v2();
+  run->doc = std::make_unique<Doc>(std::move(doc));
 }
 
 }  // namespace detail
@@ -199,9 +202,16 @@ inline WorkloadRun run_workload(const std::string& name, bool v2 = false) {
   return run;
 }
 
+// B1.1 … B1.11, B2.1 …, in the suite's order (numbers, not text order).
 inline std::vector<std::string> workload_names() {
   std::vector<std::string> names;
+  if (!workloads().ok) return names;
   for (const auto& [k, v] : workloads().benchmarks.as_object()) names.push_back(k);
+  auto key = [](const std::string& n) {
+    size_t dot = n.find('.');
+    return std::make_pair(n.substr(0, dot), dot == std::string::npos ? 0 : std::stoi(n.substr(dot + 1)));
+  };
+  std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) { return key(a) < key(b); });
   return names;
 }
 
