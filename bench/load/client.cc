@@ -116,13 +116,15 @@ void Client::fail(const std::string& why) {
   if (closed_) return;
   failed = true;
   hub_.error("client " + std::to_string(client_id_) + ": " + why);
+  auto opened = std::exchange(opened_, nullptr);
   close();
-  if (opened_) std::exchange(opened_, nullptr)(*this);
+  if (opened) opened(*this);
 }
 
 void Client::close() {
   if (closed_) return;
   closed_ = true;
+  opened_ = nullptr;
   asio::error_code ignored;
   socket_.close(ignored);
 }

@@ -83,6 +83,7 @@ class Client {
 
   uint64_t id() const { return client_id_; }
   std::string text() { return text_.to_string(); }
+  uint64_t length() { return text_.length(); }
   conflux::Doc& doc() { return doc_; }
   bool connected() const { return connected_us >= 0; }
   bool synced() const { return synced_us >= 0; }
