@@ -32,37 +32,25 @@ StructStore::~StructStore() {
 }
 
 uint64_t StructStore::state(uint64_t client) const {
-  auto it = clients_.find(client);
-  if (it == clients_.end() || it->second.empty()) return 0;
-  const Item* last = it->second.back();
-  return last->id.clock + last->length;
+  auto it = state_.find(client);
+  return it == state_.end() ? 0 : it->second;
 }
 
-StateVector StructStore::state_vector() const {
-  StateVector sv;
-  fill_state_vector(&sv);
-  return sv;
-}
+StateVector StructStore::state_vector() const { return state_; }
 
-void StructStore::fill_state_vector(StateVector* sv) const {
-  sv->clear();
-  sv->reserve(clients_.size());
-  for (const auto& [client, blocks] : clients_) {
-    if (blocks.empty()) continue;
-    const Item* last = blocks.back();
-    sv->append_unsorted(client, last->id.clock + last->length);
-  }
-  sv->sort();
-}
+void StructStore::fill_state_vector(StateVector* sv) const { *sv = state_; }
 
 BlockList* StructStore::blocks(uint64_t client) {
-  auto it = clients_.find(client);
-  return it == clients_.end() ? nullptr : &it->second;
+  return const_cast<BlockList*>(static_cast<const StructStore*>(this)->blocks(client));
 }
 
 const BlockList* StructStore::blocks(uint64_t client) const {
+  if (cached_blocks_ && cached_client_ == client) return cached_blocks_;
   auto it = clients_.find(client);
-  return it == clients_.end() ? nullptr : &it->second;
+  if (it == clients_.end()) return nullptr;
+  cached_client_ = client;
+  cached_blocks_ = const_cast<BlockList*>(&it->second);
+  return cached_blocks_;
 }
 
 Item* StructStore::find(ID id) const {
@@ -72,7 +60,17 @@ Item* StructStore::find(ID id) const {
   return i < 0 ? nullptr : (*b)[size_t(i)];
 }
 
-void StructStore::add(Item* item) { clients_[item->id.client].push_back(item); }
+void StructStore::add(Item* item) {
+  uint64_t client = item->id.client;
+  BlockList* list = blocks(client);
+  if (!list) {
+    list = &clients_[client];
+    cached_client_ = client;
+    cached_blocks_ = list;
+  }
+  list->push_back(item);
+  state_[client] = item->id.clock + item->length;
+}
 
 int64_t StructStore::clean_start_index(Transaction& txn, BlockList& blocks, uint64_t clock) {
   int64_t i = find_block_index(blocks, clock);

@@ -33,9 +33,7 @@ class StructStore {
 
   BlockList* blocks(uint64_t client);
   const BlockList* blocks(uint64_t client) const;
-  BlockList& blocks_or_create(uint64_t client) { return clients_[client]; }
   const std::unordered_map<uint64_t, BlockList>& clients() const { return clients_; }
-  std::unordered_map<uint64_t, BlockList>& clients() { return clients_; }
 
   // The struct containing `id`, or nullptr.
   Item* find(ID id) const;
@@ -55,6 +53,13 @@ class StructStore {
 
  private:
   std::unordered_map<uint64_t, BlockList> clients_;
+  // The state vector, kept up to date by add() (the only way a client's state
+  // grows), so that every transaction can copy it instead of rebuilding it.
+  StateVector state_;
+  // The list last looked up: most lookups in a row are for the same client
+  // (map values keep their address, so the pointer stays valid).
+  mutable uint64_t cached_client_ = 0;
+  mutable BlockList* cached_blocks_ = nullptr;
 };
 
 }  // namespace conflux
