@@ -35,10 +35,11 @@ const char* kUsage =
     "                    [--rooms N] [--clients N] [--writers N] [--rate EDITS_PER_SEC]\n"
     "                    [--duration SECONDS] [--updates N] [--window N]\n"
     "scenarios (defaults):\n"
-    "  fanout      1 room, 50 clients, 5 writers at 20 edits/s each, 10 s\n"
+    "  fanout      1 room, 50 clients, 5 writers at 20 edits/s each, 10 s; with --rate 0 the\n"
+    "              writers send --updates 50000 edits as fast as delivered, as throughput does\n"
     "  rooms       1000 rooms x 2 clients, both writing 1 edit/s, 10 s\n"
     "  idle        100 rooms x 100 idle synced clients held 3 s; server RSS growth per connection\n"
-    "  throughput  1 room: 1 writer sending up to --updates 200000 edits for at most 10 s,\n"
+    "  throughput  1 room: 1 writer sending up to --updates 500000 edits for at most 10 s,\n"
     "              at most --window 2000 ahead of the slowest of 4 readers (--clients 5)\n"
     "  joinstorm   one client loads the final automerge-paper document, then 100 clients\n"
     "              (--clients) join at once; time until all are synced\n"
@@ -52,7 +53,8 @@ struct Options {
   bool json = false;
   int rooms = 0, clients = 0, writers = 0;
   double rate = 0, duration = 0;
-  uint64_t updates = 200000, window = 2000;
+  bool rate_given = false;
+  uint64_t updates = 0, window = 2000;
 };
 
 // --- the server process, from /proc -----------------------------------------
@@ -186,9 +188,15 @@ class Scenario {
   Report run() {
     report_.scenario = opt_.scenario;
     auto before = sample_server(opt_.server_pid);
-    if (opt_.scenario == "fanout" || opt_.scenario == "rooms") run_edits();
+    bool fanout_at_max = opt_.scenario == "fanout" && opt_.rate_given && opt_.rate == 0;
+    if (fanout_at_max)
+      run_pipelined(opt_.writers ? opt_.writers : 5, opt_.clients ? opt_.clients : 50,
+                    opt_.updates ? opt_.updates : 50000, opt_.duration > 0 ? opt_.duration : 10);
+    else if (opt_.scenario == "fanout" || opt_.scenario == "rooms") run_edits();
     else if (opt_.scenario == "idle") run_idle(before);
-    else if (opt_.scenario == "throughput") run_throughput();
+    else if (opt_.scenario == "throughput")
+      run_pipelined(1, opt_.clients ? opt_.clients : 5, opt_.updates ? opt_.updates : 500000,
+                    opt_.duration > 0 ? opt_.duration : 10);
     else run_joinstorm();
     if (auto after = sample_server(opt_.server_pid); after && before) {
       report_.server_cpu_sec = after->cpu_sec - before->cpu_sec;
@@ -200,7 +208,8 @@ class Scenario {
     report_.delivered = hub_.delivered;
     report_.lost = hub_.expected > hub_.delivered ? hub_.expected - hub_.delivered : 0;
     std::vector<double> connect, sync;
-    for (auto& c : clients_) {
+    for (size_t i = measured_from_; i < clients_.size(); ++i) {
+      auto& c = clients_[i];
       if (c->connected()) connect.push_back(double(c->connected_us - c->connect_start_us));
       if (c->synced()) sync.push_back(double(c->synced_us - c->connect_start_us));
     }
@@ -342,25 +351,29 @@ class Scenario {
     report_.converged = check_converged();
   }
 
-  // One writer as fast as the server delivers: its edits are made and framed
-  // before the clock starts, so sending is a copy of bytes.
-  void run_throughput() {
-    int per_room = opt_.clients ? opt_.clients : 5;
-    double duration = opt_.duration > 0 ? opt_.duration : 10;
-    Client& writer = add_client(0, true);
-    for (int i = 1; i < per_room; ++i) add_client(0, true);
-    std::vector<Client*> readers(rooms_[0].begin() + 1, rooms_[0].end());
-    uint32_t receivers = uint32_t(readers.size());
+  // Writers as fast as the server delivers (throughput; fanout with --rate 0):
+  // their edits are made and framed before the clock starts, so sending is a
+  // copy of bytes, and each stays at most --window edits ahead of the slowest
+  // reader. Everyone applies what it received after the run.
+  void run_pipelined(int writers, int per_room, uint64_t updates, double duration) {
+    for (int i = 0; i < per_room; ++i) add_client(0, true);
+    std::vector<Client*> readers(rooms_[0].begin() + writers, rooms_[0].end());
+    uint32_t receivers = uint32_t(per_room - 1);
 
-    // Typing at the end of the text, one character per transaction.
     struct Pipe {
+      Client* writer;
       std::string frames;
       std::vector<size_t> frame_end;
       std::vector<uint64_t> clock;
       std::vector<Bytes> updates;
-    } pipe;
-    {
-      conflux::Doc scratch(conflux::Doc::Options{.client_id = writer.id()});
+      size_t next = 0;
+    };
+    std::vector<Pipe> pipes(static_cast<size_t>(writers));
+    for (int w = 0; w < writers; ++w) {
+      Pipe& pipe = pipes[size_t(w)];
+      pipe.writer = rooms_[0][size_t(w)];
+      // Typing at the end of the text, one character per transaction.
+      conflux::Doc scratch(conflux::Doc::Options{.client_id = pipe.writer->id()});
       auto text = scratch.get_text("text");
       uint32_t mask = uint32_t(rng_());
       auto sub = scratch.on_update([&](const Bytes& u, const Transaction&) {
@@ -372,40 +385,48 @@ class Scenario {
         pipe.clock.push_back(clock);
         pipe.updates.push_back(u);
       });
-      for (uint64_t i = 0; i < opt_.updates; ++i) text.insert(i, std::string(1, char('a' + i % 26)));
+      for (uint64_t i = 0; i < updates / uint64_t(writers); ++i) text.insert(i, std::string(1, char('a' + i % 26)));
     }
 
-    if (!connect_and_sync(0, 16)) hub_.error("not every client synced in time");
-    size_t next = 0;
+    if (!connect_and_sync(0, 64)) hub_.error("not every client synced in time");
     auto start = Clock::now();
     auto end = start + std::chrono::microseconds(int64_t(duration * 1e6));
     bool stopped = false;
+    auto all_sent = [&] {
+      for (auto& p : pipes)
+        if (p.next < p.clock.size()) return false;
+      return true;
+    };
     hub_.after_read = [&] {
       if (stopped) return;
       if (Clock::now() >= end) {
         stopped = true;
         return;
       }
+      // Readers see every writer's edits: a writer's share of the slowest one's count.
       uint64_t slowest = UINT64_MAX;
       for (Client* r : readers) slowest = std::min(slowest, r->received);
-      size_t limit = std::min<size_t>(pipe.clock.size(), size_t(slowest + opt_.window));
-      if (next >= limit) return;
-      size_t from = next == 0 ? 0 : pipe.frame_end[next - 1];
       int64_t t = now_us();
-      for (size_t i = next; i < limit; ++i) hub_.record_sent(writer.id(), pipe.clock[i], receivers, t);
-      writer.send_frames(pipe.frames.data() + from, pipe.frame_end[limit - 1] - from);
-      next = limit;
+      for (auto& pipe : pipes) {
+        size_t limit = std::min<size_t>(pipe.clock.size(), size_t(slowest / uint64_t(writers) + opt_.window));
+        if (pipe.next >= limit) continue;
+        size_t from = pipe.next == 0 ? 0 : pipe.frame_end[pipe.next - 1];
+        for (size_t i = pipe.next; i < limit; ++i) hub_.record_sent(pipe.writer->id(), pipe.clock[i], receivers, t);
+        pipe.writer->send_frames(pipe.frames.data() + from, pipe.frame_end[limit - 1] - from);
+        pipe.next = limit;
+      }
     };
     int64_t start_us = now_us();
     if (all_healthy()) hub_.after_read();
-    run_until(io_, [&] { return stopped || next == pipe.clock.size(); }, std::chrono::seconds(3600));
+    run_until(io_, [&] { return stopped || all_sent(); }, std::chrono::seconds(3600));
     stopped = true;
     drain();
     report_.duration_sec = std::chrono::duration<double>(Clock::now() - start).count();
     if (hub_.delivered)
       report_.delivered_per_sec = double(hub_.delivered) / (double(hub_.last_delivery_us - start_us) / 1e6);
-    // The writer's document: exactly what it sent.
-    for (size_t i = 0; i < next; ++i) writer.doc().apply_update(pipe.updates[i]);
+    // Each writer's document: exactly what it sent (plus, deferred, what it received).
+    for (auto& pipe : pipes)
+      for (size_t i = 0; i < pipe.next; ++i) pipe.writer->doc().apply_update(pipe.updates[i]);
     hub_.after_read = nullptr;
     report_.converged = check_converged();
   }
@@ -436,6 +457,7 @@ class Scenario {
       hub_.error("the server did not take the document");
 
     size_t first = clients_.size();
+    measured_from_ = first;  // connect and sync times are the joiners'
     for (int i = 0; i < joiners; ++i) add_client(0, true);
     if (!connect_and_sync(first, size_t(joiners))) hub_.error("not every joiner synced in time");
     // All joiners start together: the storm lasts until the last one is synced.
@@ -452,6 +474,7 @@ class Scenario {
   std::mt19937_64 rng_;
   std::string room_prefix_;
   uint64_t next_client_id_ = 1000001;
+  size_t measured_from_ = 0;
   std::vector<std::unique_ptr<Client>> clients_;
   std::vector<std::vector<Client*>> rooms_;
   Report report_;
@@ -490,7 +513,10 @@ int main(int argc, char** argv) {
     else if (a == "--rooms") opt.rooms = int(number());
     else if (a == "--clients") opt.clients = int(number());
     else if (a == "--writers") opt.writers = int(number());
-    else if (a == "--rate") opt.rate = number();
+    else if (a == "--rate") {
+      opt.rate = number();
+      opt.rate_given = true;
+    }
     else if (a == "--duration") opt.duration = number();
     else if (a == "--updates") opt.updates = uint64_t(number());
     else if (a == "--window") opt.window = uint64_t(number());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -174,6 +175,13 @@ int serve_command(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // One descriptor per client: take every one we are allowed (the soft limit
+  // is often 1024).
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   conflux::Server server(options, auth);
   if (auto st = server.start(); !st) {

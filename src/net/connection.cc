@@ -13,6 +13,16 @@ constexpr auto kRequestDeadline = std::chrono::seconds(10);
 constexpr auto kCloseHandshakeDeadline = std::chrono::seconds(2);
 constexpr size_t kMaxLoginBody = 4096;
 constexpr size_t kMaxRoomIdBytes = 512;
+// Frames smaller than this are copied into one buffer per write (one system
+// call for many updates); larger ones are written from their own bytes.
+constexpr size_t kCopyBelow = 8 * 1024;
+constexpr size_t kMaxWriteBytes = 64 * 1024;
+// A write buffer larger than this is released when the queue runs empty.
+constexpr size_t kKeepWriteBuffer = 4 * 1024;
+
+// Handlers consume what they read before returning, so one buffer per thread
+// serves all connections.
+thread_local std::array<char, 64 * 1024> t_read_buffer;
 
 const char* status_text(int status) {
   switch (status) {
@@ -62,6 +72,7 @@ void Connection::start() {
   ++server_->connections_open;
   asio::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);  // reads happen only once it is readable
   timer_.expires_after(kRequestDeadline);
   timer_.async_wait([self = shared_from_this()](asio::error_code ec) {
     if (!ec && !self->websocket_) self->finish();  // too slow to send a request
@@ -71,10 +82,22 @@ void Connection::start() {
 
 // --- HTTP ------------------------------------------------------------------
 
+bool Connection::read_available(size_t* n) {
+  asio::error_code ec;
+  *n = socket_.read_some(asio::buffer(t_read_buffer), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    *n = 0;
+    return true;
+  }
+  return !ec;
+}
+
 void Connection::read_request() {
-  socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](asio::error_code ec, size_t n) {
-    if (ec) return self->finish();
-    self->request_data_.append(self->buffer_.data(), n);
+  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](asio::error_code ec) {
+    size_t n = 0;
+    if (ec || !self->read_available(&n)) return self->finish();
+    if (n == 0) return self->read_request();
+    self->request_data_.append(t_read_buffer.data(), n);
     HttpRequest req;
     size_t consumed = 0;
     std::string error;
@@ -105,10 +128,11 @@ void Connection::read_body(HttpRequest req, size_t length) {
     request_data_.clear();
     return handle_request(req, std::move(body));
   }
-  socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this(), req = std::move(req), length](
-                                                     asio::error_code ec, size_t n) mutable {
-    if (ec) return self->finish();
-    self->request_data_.append(self->buffer_.data(), n);
+  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this(), req = std::move(req), length](
+                                                       asio::error_code ec) mutable {
+    size_t n = 0;
+    if (ec || !self->read_available(&n)) return self->finish();
+    self->request_data_.append(t_read_buffer.data(), n);
     self->read_body(std::move(req), length);
   });
 }
@@ -253,24 +277,35 @@ void Connection::upgrade(const HttpRequest& req) {
 // --- WebSocket -------------------------------------------------------------
 
 void Connection::read_frames() {
-  socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](asio::error_code ec, size_t n) {
+  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](asio::error_code ec) {
+    // A few reads at most before waiting again, so one busy client does not hold the thread.
+    for (int i = 0; i < 4 && !ec; ++i) {
+      size_t n = 0;
+      if (!self->read_available(&n)) {
+        ec = asio::error::eof;
+        break;
+      }
+      if (n == 0) break;
+      std::vector<WsEvent> events;
+      std::string error;
+      uint16_t code =
+          self->decoder_->feed(reinterpret_cast<const uint8_t*>(t_read_buffer.data()), n, &events, &error);
+      for (auto& ev : events) {
+        if (self->finished_) return;
+        self->on_ws_event(ev);
+      }
+      if (code && !self->close_sent_) {
+        ++self->server_->protocol_errors;
+        self->fail(code, error);
+      }
+      if (self->finished_) return;
+      if (n < t_read_buffer.size()) break;
+    }
     if (ec) {
       if (!self->close_sent_) self->close_reason_ = "connection lost";
       return self->finish();
     }
-    std::vector<WsEvent> events;
-    std::string error;
-    uint16_t code =
-        self->decoder_->feed(reinterpret_cast<const uint8_t*>(self->buffer_.data()), n, &events, &error);
-    for (auto& ev : events) {
-      if (self->finished_) return;
-      self->on_ws_event(ev);
-    }
-    if (code && !self->close_sent_) {
-      ++self->server_->protocol_errors;
-      self->fail(code, error);
-    }
-    if (!self->finished_) self->read_frames();
+    self->read_frames();
   });
 }
 
@@ -306,24 +341,59 @@ void Connection::queue_frame(Opcode op, std::shared_ptr<const std::string> paylo
 }
 
 void Connection::write_next() {
-  if (writing_ || queue_.empty() || finished_) return;
+  if (writing_ || queue_head_ == queue_.size() || finished_) return;
   writing_ = true;
-  Outgoing& out = queue_.front();
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(out.header.data(), out.header_size),
-                                            asio::buffer(*out.payload)};
-  asio::async_write(socket_, buffers, [self = shared_from_this()](asio::error_code ec, size_t) {
-    self->writing_ = false;
-    Outgoing done = std::move(self->queue_.front());
-    self->queue_.pop_front();
-    self->queued_bytes_ -= done.counted;
-    if (ec) {
-      self->close_reason_ = "write failed";
-      return self->finish();
-    }
-    // Both closes exchanged: the handshake is over.
-    if (done.is_close && self->close_received_) return self->finish();
-    self->write_next();
-  });
+  const Outgoing& first = queue_[queue_head_];
+  if (first.payload->size() >= kCopyBelow) {
+    in_flight_ = 1;
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(first.header.data(), first.header_size),
+                                              asio::buffer(*first.payload)};
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this()](asio::error_code ec, size_t) { self->write_done(ec); });
+    return;
+  }
+  // Everything small that is waiting goes out together.
+  for (size_t i = queue_head_; i < queue_.size(); ++i) {
+    const Outgoing& out = queue_[i];
+    size_t size = out.header_size + out.payload->size();
+    if (out.payload->size() >= kCopyBelow || (in_flight_ > 0 && write_buffer_.size() + size > kMaxWriteBytes)) break;
+    write_buffer_.append(reinterpret_cast<const char*>(out.header.data()), out.header_size);
+    write_buffer_.append(*out.payload);
+    ++in_flight_;
+  }
+  asio::async_write(socket_, asio::buffer(write_buffer_),
+                    [self = shared_from_this()](asio::error_code ec, size_t) { self->write_done(ec); });
+}
+
+void Connection::write_done(asio::error_code ec) {
+  writing_ = false;
+  write_buffer_.clear();
+  bool close_written = false;
+  size_t counted = 0;
+  for (size_t i = queue_head_; i < queue_head_ + in_flight_; ++i) {
+    counted += queue_[i].counted;
+    close_written |= queue_[i].is_close;
+    queue_[i].payload.reset();
+  }
+  queue_head_ += in_flight_;
+  in_flight_ = 0;
+  queued_bytes_ -= counted;
+  if (queue_head_ == queue_.size()) {
+    // Drained: give memory back, so a quiet connection holds no buffers.
+    std::vector<Outgoing>().swap(queue_);
+    queue_head_ = 0;
+    if (write_buffer_.capacity() > kKeepWriteBuffer) std::string().swap(write_buffer_);
+  } else if (queue_head_ > queue_.size() / 2) {
+    queue_.erase(queue_.begin(), queue_.begin() + ptrdiff_t(queue_head_));
+    queue_head_ = 0;
+  }
+  if (ec) {
+    close_reason_ = "write failed";
+    return finish();
+  }
+  // Both closes exchanged: the handshake is over.
+  if (close_written && close_received_) return finish();
+  write_next();
 }
 
 bool Connection::send(const OutFrame& frame) {
@@ -338,14 +408,34 @@ bool Connection::send(const OutFrame& frame) {
     });
     return false;
   }
-  asio::post(strand_, [self = shared_from_this(), frame] {
-    if (self->close_sent_) {
-      self->queued_bytes_ -= frame.data->size();
-      return;
-    }
-    self->queue_frame(frame.text ? Opcode::Text : Opcode::Binary, frame.data, frame.data->size());
-  });
+  bool first;
+  {
+    std::lock_guard lock(inbox_mu_);
+    first = inbox_.empty();
+    inbox_.push_back(frame);
+  }
+  if (first) asio::post(strand_, [self = shared_from_this()] { self->take_inbox(); });
   return true;
+}
+
+void Connection::take_inbox() {
+  std::vector<OutFrame> frames;
+  {
+    std::lock_guard lock(inbox_mu_);
+    frames.swap(inbox_);
+  }
+  for (auto& frame : frames) {
+    if (close_sent_) {
+      queued_bytes_ -= frame.data->size();
+      continue;
+    }
+    Outgoing out;
+    out.counted = frame.data->size();
+    out.header_size = encode_frame_header(frame.text ? Opcode::Text : Opcode::Binary, frame.data->size(), out.header.data());
+    out.payload = std::move(frame.data);
+    queue_.push_back(std::move(out));
+  }
+  write_next();
 }
 
 void Connection::close(uint16_t code, std::string_view reason) {
@@ -370,7 +460,7 @@ void Connection::fail(uint16_t code, const std::string& reason) {
   }
   if (session_) session_->leave();
   // Frames not yet started are dropped: the close goes out next.
-  while (queue_.size() > (writing_ ? 1u : 0u)) {
+  while (queue_.size() > queue_head_ + in_flight_) {
     queued_bytes_ -= queue_.back().counted;
     queue_.pop_back();
   }

@@ -6,9 +6,10 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "conflux/room.h"
 #include "http_request.h"
@@ -37,6 +38,9 @@ class Connection : public Peer, public std::enable_shared_from_this<Connection> 
     size_t counted = 0;  // bytes of a room frame, counted in queued_bytes_
   };
 
+  // Reads what the socket holds into the thread's buffer; false when the
+  // connection is over (error or end of stream), with *n == 0 when nothing was there.
+  bool read_available(size_t* n);
   void read_request();
   void handle_request(const HttpRequest& req, std::string body);
   void read_body(HttpRequest req, size_t length);
@@ -48,7 +52,9 @@ class Connection : public Peer, public std::enable_shared_from_this<Connection> 
   void read_frames();
   void on_ws_event(WsEvent& ev);
   void queue_frame(Opcode op, std::shared_ptr<const std::string> payload, size_t counted = 0);
+  void take_inbox();  // frames from the room, on the strand
   void write_next();
+  void write_done(asio::error_code ec);
   void fail(uint16_t code, const std::string& reason);  // send a close frame, then end
   void start_ping_timer();
   void finish();  // the socket is done: leave the room, log, forget
@@ -58,7 +64,8 @@ class Connection : public Peer, public std::enable_shared_from_this<Connection> 
   asio::any_io_executor strand_;  // the socket's own strand
   asio::steady_timer timer_;  // request deadline, then pings, then the close handshake
   std::string remote_;
-  std::array<char, 16 * 1024> buffer_;
+  // Nothing is read until the socket is readable, and then into a buffer of
+  // the thread: an idle connection holds no read buffer.
   std::string request_data_;
 
   // WebSocket state.
@@ -74,8 +81,17 @@ class Connection : public Peer, public std::enable_shared_from_this<Connection> 
   bool finished_ = false;
   uint16_t close_code_ = 0;   // what ended the connection, for the log
   std::string close_reason_;
-  std::deque<Outgoing> queue_;
+  // Frames to send: queue_[queue_head_..] wait, the first in_flight_ of
+  // them are being written. A vector with a moving head (not a deque, which
+  // allocates even when empty).
+  std::vector<Outgoing> queue_;
+  size_t queue_head_ = 0;
+  size_t in_flight_ = 0;
+  std::string write_buffer_;  // small frames of the current write, copied together
   bool writing_ = false;
+  // Frames handed over by the room thread; one post moves a whole batch onto the strand.
+  std::mutex inbox_mu_;
+  std::vector<OutFrame> inbox_;
   std::atomic<size_t> queued_bytes_{0};
   std::atomic<bool> closing_{false};  // no more frames from the room are taken
 };
