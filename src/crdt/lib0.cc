@@ -1,5 +1,6 @@
 #include "lib0.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -9,17 +10,14 @@
 namespace conflux::lib0 {
 
 void Writer::write_long_var_uint(uint64_t v) {
-  // Grow once, write in place, trim: cheaper than a ranged insert for the
-  // few bytes of a varint (client ids take five).
-  size_t at = buf_.size();
-  buf_.resize(at + 10);
-  uint8_t* out = buf_.data() + at;
+  // Byte by byte into reserved space: cheaper than building the bytes apart
+  // and inserting a range, for the few bytes of a varint.
+  if (buf_.capacity() - buf_.size() < 10) buf_.reserve(std::max<size_t>(64, buf_.capacity() * 2));
   while (v > 0x7f) {
-    *out++ = uint8_t(0x80 | (v & 0x7f));
+    buf_.push_back(uint8_t(0x80 | (v & 0x7f)));
     v >>= 7;
   }
-  *out++ = uint8_t(v);
-  buf_.resize(size_t(out - buf_.data()));
+  buf_.push_back(uint8_t(v));
 }
 
 void Writer::write_var_int(uint64_t mag, bool negative) {

@@ -40,7 +40,10 @@ void write_item(UpdateEncoder& enc, const Item& item, uint64_t offset) {
 }
 
 void write_structs(UpdateEncoder& enc, const StructStore& store, const StateVector& target) {
-  std::vector<std::pair<uint64_t, uint64_t>> sections;  // client, start clock
+  // client, start clock; kept between calls (one per transaction) to save
+  // an allocation per update.
+  thread_local std::vector<std::pair<uint64_t, uint64_t>> sections;
+  sections.clear();
   for (const auto& [client, blocks] : store.clients()) {
     if (blocks.empty()) continue;
     uint64_t state = blocks.back()->id.clock + blocks.back()->length;
