@@ -2,11 +2,14 @@
 # Installs what building and testing Conflux needs; safe to run again.
 #   scripts/setup.sh           build dependencies (Debian packages)
 #   scripts/setup.sh --tests   also the npm packages the interop tests run
+#   scripts/setup.sh --bench   also the npm packages bench/compare runs (bench/js)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_tests=0
 [ "${1:-}" = "--tests" ] && want_tests=1
+want_bench=0
+[ "${1:-}" = "--bench" ] && want_bench=1
 
 packages=(build-essential cmake pkg-config catch2 libbenchmark-dev libasio-dev libssl-dev rapidjson-dev
           zlib1g-dev libsqlite3-dev libhiredis-dev redis-server)
@@ -29,5 +32,13 @@ if [ $want_tests -eq 1 ] && [ -f tests/interop/package.json ]; then
     echo "setup: installing npm packages for the interop tests"
     (cd tests/interop && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
     touch tests/interop/node_modules
+  fi
+fi
+
+if [ $want_bench -eq 1 ] && [ -f bench/js/package.json ]; then
+  if [ ! -d bench/js/node_modules ] || [ bench/js/package.json -nt bench/js/node_modules ]; then
+    echo "setup: installing npm packages for the benchmark comparison"
+    (cd bench/js && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
+    touch bench/js/node_modules
   fi
 fi
