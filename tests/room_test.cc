@@ -129,6 +129,49 @@ TEST_CASE("a joining client gets the room's step 1 and answers to its own", "[ro
   CHECK(copy.get_text("t").to_string() == "hello");
 }
 
+TEST_CASE("the full sync handed to new clients follows every change", "[room]") {
+  Fixture f;
+  auto a = std::make_shared<FakePeer>();
+  auto sa = f.rooms.join("r", Fixture::who("ann"), a);
+  f.exec.run();
+  auto full_sync = [&] {
+    auto p = std::make_shared<FakePeer>();
+    auto s = f.rooms.join("r", Fixture::who("new"), p);
+    s->receive(as_string(encode_sync_step1(Bytes{0})), false);
+    f.exec.run();
+    Message last = p->binary().back();
+    REQUIRE(last.sync == SyncStep::Step2);
+    s->leave();
+    f.exec.run();
+    return last.payload;
+  };
+  Doc writer(Doc::Options{.client_id = 7});
+  Bytes from = writer.encode_state_vector();
+  writer.get_text("t").insert(0, "one");
+  Bytes first = writer.encode_state_as_update(from);
+  from = writer.encode_state_vector();
+  writer.get_text("t").insert(3, " two");
+  Bytes second = writer.encode_state_as_update(from);
+  from = writer.encode_state_vector();
+  writer.get_text("t").insert(7, " three");
+  Bytes third = writer.encode_state_as_update(from);
+
+  sa->receive(as_string(encode_sync_update(first)), false);
+  f.exec.run();
+  Bytes v1 = full_sync();
+  CHECK(full_sync() == v1);  // asked twice, unchanged
+  // `third` waits for `second`: the room's state still grows (pending data).
+  sa->receive(as_string(encode_sync_update(third)), false);
+  f.exec.run();
+  Bytes v2 = full_sync();
+  CHECK(v2 != v1);
+  sa->receive(as_string(encode_sync_update(second)), false);
+  f.exec.run();
+  Doc joiner;
+  REQUIRE(joiner.apply_update(full_sync()).ok());
+  CHECK(joiner.get_text("t").to_string() == "one two three");
+}
+
 TEST_CASE("updates reach every member, a late joiner syncs everything", "[room]") {
   Fixture f;
   auto a = std::make_shared<FakePeer>(), b = std::make_shared<FakePeer>();

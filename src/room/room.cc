@@ -40,6 +40,7 @@ Room::Room(std::string id, std::shared_ptr<RoomManager::Registry> registry)
   stats_.room = id_;
   update_subscription_ = doc_.on_update([this](const Bytes& update, const Transaction&) {
     ++stats_.updates_applied;
+    full_step2_.reset();
     bool any_text = false;
     for (const auto& [mid, m] : members_) any_text |= m.mode != Mode::Yjs;
     broadcast(share(protocol::encode_sync_update(update)), any_text ? share(protocol::update_json(update)) : nullptr);
@@ -95,6 +96,11 @@ void Room::on_join(uint64_t id, const Identity& identity, std::shared_ptr<Peer> 
   drop_slow_members();
 }
 
+const std::shared_ptr<const std::string>& Room::full_step2() {
+  if (!full_step2_) full_step2_ = share(protocol::encode_sync_step2(doc_.encode_state_as_update()));
+  return full_step2_;
+}
+
 void Room::on_frame(uint64_t id, std::string data, bool text) {
   auto it = members_.find(id);
   if (it == members_.end()) return;  // already gone
@@ -123,7 +129,12 @@ void Room::handle_binary(uint64_t id, Member& m, const std::string& data) {
   switch (msg.type) {
     case protocol::MessageType::Sync:
       if (msg.sync == protocol::SyncStep::Step1) {
-        send_to(id, m, {share(protocol::encode_sync_step2(doc_.encode_state_as_update(msg.payload))), false});
+        // An empty state vector is the one byte 0: the common case of a new client.
+        bool knows_nothing = msg.payload.size() == 1 && msg.payload[0] == 0;
+        send_to(id, m,
+                {knows_nothing ? full_step2()
+                               : share(protocol::encode_sync_step2(doc_.encode_state_as_update(msg.payload))),
+                 false});
       } else {
         apply_client_update(id, m, msg.payload, m.mode == Mode::Text);
       }
@@ -191,6 +202,9 @@ void Room::apply_client_update(uint64_t id, Member& m, const Bytes& update, bool
   }
   // The broadcast happens in the update observer; a refused update changes nothing.
   Status st = doc_.apply_update(update);
+  // Even an update that only waits for its dependencies is part of the state
+  // a full sync hands out.
+  full_step2_.reset();
   if (!st) {
     ++stats_.refused_messages;
     send_error(id, m, "update refused: " + st.message(), reply_as_json);

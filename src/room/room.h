@@ -88,6 +88,7 @@ class Room : public std::enable_shared_from_this<Room> {
   void remove_member(uint64_t id);
   void drop_slow_members();
   uint64_t new_text_client_id();
+  const std::shared_ptr<const std::string>& full_step2();
 
   const std::string id_;
   std::shared_ptr<RoomManager::Registry> registry_;
@@ -98,6 +99,9 @@ class Room : public std::enable_shared_from_this<Room> {
 
   Doc doc_;
   Subscription update_subscription_;
+  // The sync step 2 for a peer that has nothing (an empty state vector), the
+  // answer to every fresh joiner: encoded once per document version.
+  std::shared_ptr<const std::string> full_step2_;
   protocol::Awareness awareness_;
   std::map<uint64_t, Member> members_;
   std::vector<uint64_t> slow_;  // members whose send queue overflowed
