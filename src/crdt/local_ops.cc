@@ -4,9 +4,45 @@
 
 namespace conflux {
 
+namespace {
+
+// Typing right after our own latest text: the new item would be merged into
+// `left` when the transaction ends (same client, next clock, origin at its
+// end, same right origin, same neighbours), so grow `left` in place instead.
+// The store, the update encoder (which cuts items at the before-state) and
+// the delete set see exactly what the merge would have left. Type observers
+// are the exception: their events need the transaction's own items, so then
+// the item is made and merged as usual.
+bool extend_own_run(Transaction& txn, Branch* parent, Item* left, Item* right, const std::u16string* parent_sub,
+                    Content& content) {
+  DocImpl& doc = *txn.doc;
+  if (!left || parent_sub || content.ref() != ContentRef::String || left->content.ref() != ContentRef::String)
+    return false;
+  if (left->id.client != doc.client_id || left->deleted() || left->right != right) return false;
+  if (left->has_right_origin() != (right != nullptr)) return false;
+  if (right && !(left->right_origin == right->id)) return false;
+  if (!parent->observers.empty() || !doc.after_transaction_observers.empty()) return false;
+  if (parent->item && parent->item->deleted()) return false;
+  uint64_t state = doc.store.state(doc.client_id);
+  if (left->id.clock + left->length != state) return false;
+  uint64_t n = content.length();
+  left->content.append(std::move(content));
+  left->length += n;
+  if (left->countable()) {
+    parent->length += n;
+    if (left->index_leaf) parent->index.update(left);
+  }
+  doc.store.grow_last(doc.client_id, state + n);
+  add_changed_type(txn, parent, nullptr);
+  return true;
+}
+
+}  // namespace
+
 Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
                         const std::u16string* parent_sub, Content content) {
   DocImpl& doc = *txn.doc;
+  if (extend_own_run(txn, parent, left, right, parent_sub, content)) return left;
   Item* item = new_item();
   item->id = ID{doc.client_id, doc.store.state(doc.client_id)};
   item->content = std::move(content);

@@ -6,7 +6,8 @@
 namespace conflux {
 
 // Creates an item of our own client between `left` and `right` (origin and
-// right origin taken from them) and integrates it.
+// right origin taken from them) and integrates it. Text typed right after our
+// own latest text grows that item instead: then `left` itself is returned.
 Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
                         const std::u16string* parent_sub, Content content);
 

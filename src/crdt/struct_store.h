@@ -39,6 +39,8 @@ class StructStore {
   Item* find(ID id) const;
   // Appends a struct whose clock must be the client's state.
   void add(Item* item);
+  // The client's last struct grew in place to end at `new_state`.
+  void grow_last(uint64_t client, uint64_t new_state) { state_[client] = new_state; }
 
   // The item starting exactly at `id` (splitting the one containing it).
   Item* clean_start(Transaction& txn, ID id);

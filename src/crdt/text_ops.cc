@@ -96,7 +96,12 @@ TextPos find_position(Transaction& txn, Branch* text, uint64_t index, bool may_j
 }
 
 Item* insert_here(Transaction& txn, Branch* text, TextPos& pos, Content content) {
+  uint64_t length = content.length();
   Item* item = insert_local_item(txn, text, pos.left, pos.right, nullptr, std::move(content));
+  if (item == pos.left) {  // the text grew the run on the left (see insert_local_item)
+    pos.index += length;
+    return item;
+  }
   pos.right = item;
   pos.forward();
   return item;
