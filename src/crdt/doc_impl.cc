@@ -26,7 +26,7 @@ void Transaction::reset(bool is_local, const void* o) {
     spare_subs.push_back(std::move(entry.second));
   }
   changed.clear();
-  changed_index.clear();
+  if (!changed_index.empty()) changed_index.clear();  // an empty clear still wipes the buckets
   need_formatting_cleanup = false;
 }
 

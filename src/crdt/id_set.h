@@ -40,7 +40,9 @@ class DeleteSet {
       spare_ranges_.push_back(std::move(entry.second));
     }
     clients_.clear();
-    index_.clear();
+    // Clearing an unordered map wipes all its buckets even when it is empty;
+    // this runs once per transaction.
+    if (!index_.empty()) index_.clear();
   }
   void merge_from(const DeleteSet& other);
 
