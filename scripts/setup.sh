@@ -14,6 +14,8 @@ want_bench=0
 packages=(build-essential cmake pkg-config catch2 libbenchmark-dev libasio-dev libssl-dev rapidjson-dev
           zlib1g-dev libsqlite3-dev libhiredis-dev redis-server)
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
+# bench/load/compare-servers reads the load generator's JSON with jq.
+[ $want_bench -eq 1 ] && packages+=(jq)
 
 missing=()
 for p in "${packages[@]}"; do
