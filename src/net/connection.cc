@@ -250,11 +250,13 @@ void Connection::upgrade(const HttpRequest& req) {
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
       websocket_accept_key(*key) + "\r\n\r\n");
   queue_.push_back(std::move(response));
-  write_next();
 
   server_->log("connect room=" + room_ + " user=" + identity_.user + " sid=" + identity_.session_id +
                (identity_.read_only ? " read-only" : "") + " remote=" + remote_);
+  // Join before the 101 leaves: once a client sees its socket open, whatever
+  // any member sends next is handled after this client is in the room.
   session_ = server_->rooms.join(room_, identity_, shared_from_this());
+  write_next();
   if (!session_) return fail(close_code::kGoingAway, "server shutting down");
   start_ping_timer();
 
