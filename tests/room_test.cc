@@ -172,6 +172,36 @@ TEST_CASE("the full sync handed to new clients follows every change", "[room]") 
   CHECK(joiner.get_text("t").to_string() == "one two three");
 }
 
+TEST_CASE("new clients share one encoded full sync until the document changes", "[room]") {
+  Fixture f;
+  auto a = std::make_shared<FakePeer>();
+  auto sa = f.rooms.join("r", Fixture::who("ann"), a);
+  sa->receive(as_string(encode_sync_update(text_insert_update(1, "shared"))), false);
+  f.exec.run();
+  // A joiner asks with an empty state vector and, like every stock client,
+  // answers our step 1 with an empty update.
+  auto join_and_sync = [&] {
+    auto p = std::make_shared<FakePeer>();
+    auto s = f.rooms.join("r", Fixture::who("new"), p);
+    s->receive(as_string(encode_sync_step1(Bytes{0})), false);
+    s->receive(as_string(encode_sync_step2(Bytes{0, 0})), false);
+    f.exec.run();
+    for (auto it = p->frames.rbegin(); it != p->frames.rend(); ++it) {
+      Message m;
+      if (!it->text && decode_message(reinterpret_cast<const uint8_t*>(it->data->data()), it->data->size(), &m).ok() &&
+          m.sync == SyncStep::Step2)
+        return it->data;
+    }
+    FAIL("no step 2");
+    return std::shared_ptr<const std::string>();
+  };
+  auto first = join_and_sync();
+  CHECK(join_and_sync() == first);  // the same bytes, not encoded again
+  sa->receive(as_string(encode_sync_update(text_insert_update(2, "more"))), false);
+  f.exec.run();
+  CHECK(join_and_sync() != first);
+}
+
 TEST_CASE("updates reach every member, a late joiner syncs everything", "[room]") {
   Fixture f;
   auto a = std::make_shared<FakePeer>(), b = std::make_shared<FakePeer>();

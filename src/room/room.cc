@@ -203,8 +203,9 @@ void Room::apply_client_update(uint64_t id, Member& m, const Bytes& update, bool
   // The broadcast happens in the update observer; a refused update changes nothing.
   Status st = doc_.apply_update(update);
   // Even an update that only waits for its dependencies is part of the state
-  // a full sync hands out.
-  full_step2_.reset();
+  // a full sync hands out; an empty one (every joiner's answer to our step 1)
+  // changes nothing.
+  if (!is_empty_update(update)) full_step2_.reset();
   if (!st) {
     ++stats_.refused_messages;
     send_error(id, m, "update refused: " + st.message(), reply_as_json);
