@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <openssl/sha.h>
-#include <zlib.h>
 
 #include "test_util.h"
+#include "trace.h"
 
 using namespace conflux;
 using namespace conflux::test;
@@ -14,13 +14,8 @@ using namespace conflux::test;
 namespace {
 
 std::string gunzip(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  REQUIRE(f != nullptr);
   std::string out;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-  gzclose(f);
+  REQUIRE(bench::read_gzip(path, &out));
   return out;
 }
 

@@ -41,14 +41,21 @@ inline std::string shared_path(const std::string& rel) {
 // Loads ../shared/traces/<file> once per process (an empty trace when missing).
 inline const Trace& trace(const std::string& file);
 
-inline bool load_trace(const std::string& path, Trace* out) {
+// Reads a whole gzip file into *out; false when it cannot be opened or read.
+inline bool read_gzip(const std::string& path, std::string* out) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) return false;
-  std::string raw;
   char buf[1 << 16];
   int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) raw.append(buf, size_t(n));
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out->append(buf, size_t(n));
+  bool ok = n == 0;
   gzclose(f);
+  return ok;
+}
+
+inline bool load_trace(const std::string& path, Trace* out) {
+  std::string raw;
+  if (!read_gzip(path, &raw)) return false;
   Any doc;
   if (!Any::from_json(raw, &doc)) return false;
   const Any* txns = doc.get("txns");

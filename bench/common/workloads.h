@@ -3,8 +3,6 @@
 // with the same client ids yjs used, so the resulting bytes can be compared.
 #pragma once
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -30,12 +28,7 @@ inline const Workloads& workloads() {
   static Workloads w = [] {
     Workloads out;
     std::string raw;
-    gzFile f = gzopen(shared_path("bench/workloads-n6000.json.gz").c_str(), "rb");
-    if (!f) return out;
-    char buf[1 << 16];
-    int n;
-    while ((n = gzread(f, buf, sizeof buf)) > 0) raw.append(buf, size_t(n));
-    gzclose(f);
+    if (!read_gzip(shared_path("bench/workloads-n6000.json.gz"), &raw)) return out;
     Any doc;
     if (!Any::from_json(raw, &doc) || !doc.get("benchmarks") || !doc.get("clientIds")) return out;
     out.sqrt_n = int(doc.get("sqrtN")->as_number());

@@ -377,18 +377,21 @@ function repeat(times, runOnce) {
   return times
 }
 
+// Milliseconds to decode `state` into a fresh document (freed afterwards, untimed).
+function parseOnce(lib, state) {
+  const { ms, value } = timeOnce(() => {
+    const fresh = lib.newDoc(1)
+    lib.applyUpdate(fresh, state)
+    return fresh
+  })
+  lib.free(value)
+  return ms
+}
+
 // Encoding and decoding the final state, a few times each.
 function stateTimes(lib, doc, state) {
   const encode = repeat([], () => timeOnce(() => lib.encodeV1(doc)).ms)
-  const parse = repeat([], () => {
-    const { ms, value } = timeOnce(() => {
-      const fresh = lib.newDoc(1)
-      lib.applyUpdate(fresh, state)
-      return fresh
-    })
-    lib.free(value)
-    return ms
-  })
+  const parse = repeat([], () => parseOnce(lib, state))
   return { encodeTimeMs: median(encode), parseTimeMs: median(parse) }
 }
 
@@ -410,15 +413,7 @@ function measureRuns(lib, run, { single = false, inspect = () => {} } = {}) {
   const stateFields = single
     ? {
         encodeTimeMs: timeOnce(() => lib.encodeV1(first.result.doc)).ms,
-        parseTimeMs: (() => {
-          const { ms, value } = timeOnce(() => {
-            const fresh = lib.newDoc(1)
-            lib.applyUpdate(fresh, state)
-            return fresh
-          })
-          lib.free(value)
-          return ms
-        })(),
+        parseTimeMs: parseOnce(lib, state),
       }
     : stateTimes(lib, first.result.doc, state)
   inspect(first.result)

@@ -2,32 +2,20 @@
 
 #include <algorithm>
 
+#include "lib0.h"
 #include "sync_messages.h"
 
 namespace conflux::load {
-namespace {
-
-bool read_var_uint(const uint8_t*& p, const uint8_t* end, uint64_t* out) {
-  uint64_t v = 0;
-  for (int shift = 0; p < end && shift < 64; shift += 7) {
-    uint8_t b = *p++;
-    v |= uint64_t(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *out = v;
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 bool first_struct_id(const uint8_t* update, size_t size, uint64_t* client, uint64_t* clock, uint64_t* sections) {
-  const uint8_t* p = update;
-  const uint8_t* end = update + size;
-  uint64_t structs = 0;
-  return read_var_uint(p, end, sections) && *sections > 0 && read_var_uint(p, end, &structs) &&
-         read_var_uint(p, end, client) && read_var_uint(p, end, clock);
+  // A v1 update opens with: sections, then the first section's struct count,
+  // client and first clock.
+  lib0::Reader in(update, size);
+  *sections = in.read_var_uint();
+  in.read_var_uint();  // structs in the first section
+  *client = in.read_var_uint();
+  *clock = in.read_var_uint();
+  return in.ok() && *sections > 0;
 }
 
 // --- Hub -------------------------------------------------------------------

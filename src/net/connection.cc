@@ -17,8 +17,9 @@ constexpr size_t kMaxRoomIdBytes = 512;
 // call for many updates); larger ones are written from their own bytes.
 constexpr size_t kCopyBelow = 8 * 1024;
 constexpr size_t kMaxWriteBytes = 64 * 1024;
-// A write buffer larger than this is released when the queue runs empty.
+// Write buffers larger than these are released when the queue runs empty.
 constexpr size_t kKeepWriteBuffer = 4 * 1024;
+constexpr size_t kKeepQueuedFrames = 8;
 
 // Handlers consume what they read before returning, so one buffer per thread
 // serves all connections.
@@ -333,12 +334,16 @@ void Connection::on_ws_event(WsEvent& ev) {
   }
 }
 
-void Connection::queue_frame(Opcode op, std::shared_ptr<const std::string> payload, size_t counted) {
+void Connection::enqueue(Opcode op, std::shared_ptr<const std::string> payload, size_t counted) {
   Outgoing out;
   out.counted = counted;
   out.header_size = encode_frame_header(op, payload->size(), out.header.data());
   out.payload = std::move(payload);
   queue_.push_back(std::move(out));
+}
+
+void Connection::queue_frame(Opcode op, std::shared_ptr<const std::string> payload, size_t counted) {
+  enqueue(op, std::move(payload), counted);
   write_next();
 }
 
@@ -381,8 +386,10 @@ void Connection::write_done(asio::error_code ec) {
   in_flight_ = 0;
   queued_bytes_ -= counted;
   if (queue_head_ == queue_.size()) {
-    // Drained: give memory back, so a quiet connection holds no buffers.
-    std::vector<Outgoing>().swap(queue_);
+    // Drained: a quiet connection keeps only small buffers (a steady trickle
+    // of single frames reuses them instead of allocating per message).
+    queue_.clear();
+    if (queue_.capacity() > kKeepQueuedFrames) std::vector<Outgoing>().swap(queue_);
     queue_head_ = 0;
     if (write_buffer_.capacity() > kKeepWriteBuffer) std::string().swap(write_buffer_);
   } else if (queue_head_ > queue_.size() / 2) {
@@ -421,7 +428,8 @@ bool Connection::send(const OutFrame& frame) {
 }
 
 void Connection::take_inbox() {
-  std::vector<OutFrame> frames;
+  // The two vectors trade places, so both keep their memory between batches.
+  std::vector<OutFrame>& frames = inbox_taken_;
   {
     std::lock_guard lock(inbox_mu_);
     frames.swap(inbox_);
@@ -431,13 +439,11 @@ void Connection::take_inbox() {
       queued_bytes_ -= frame.data->size();
       continue;
     }
-    Outgoing out;
-    out.counted = frame.data->size();
-    out.header_size = encode_frame_header(frame.text ? Opcode::Text : Opcode::Binary, frame.data->size(), out.header.data());
-    out.payload = std::move(frame.data);
-    queue_.push_back(std::move(out));
+    size_t counted = frame.data->size();
+    enqueue(frame.text ? Opcode::Text : Opcode::Binary, std::move(frame.data), counted);
   }
-  write_next();
+  frames.clear();
+  write_next();  // once for the batch, so its small frames go out in one write
 }
 
 void Connection::close(uint16_t code, std::string_view reason) {

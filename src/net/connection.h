@@ -51,6 +51,7 @@ class Connection : public Peer, public std::enable_shared_from_this<Connection> 
 
   void read_frames();
   void on_ws_event(WsEvent& ev);
+  void enqueue(Opcode op, std::shared_ptr<const std::string> payload, size_t counted);  // without writing
   void queue_frame(Opcode op, std::shared_ptr<const std::string> payload, size_t counted = 0);
   void take_inbox();  // frames from the room, on the strand
   void write_next();
@@ -92,6 +93,7 @@ class Connection : public Peer, public std::enable_shared_from_this<Connection> 
   // Frames handed over by the room thread; one post moves a whole batch onto the strand.
   std::mutex inbox_mu_;
   std::vector<OutFrame> inbox_;
+  std::vector<OutFrame> inbox_taken_;  // the batch being queued, on the strand
   std::atomic<size_t> queued_bytes_{0};
   std::atomic<bool> closing_{false};  // no more frames from the room are taken
 };

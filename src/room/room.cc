@@ -40,7 +40,6 @@ Room::Room(std::string id, std::shared_ptr<RoomManager::Registry> registry)
   stats_.room = id_;
   update_subscription_ = doc_.on_update([this](const Bytes& update, const Transaction&) {
     ++stats_.updates_applied;
-    full_step2_.reset();
     bool any_text = false;
     for (const auto& [mid, m] : members_) any_text |= m.mode != Mode::Yjs;
     broadcast(share(protocol::encode_sync_update(update)), any_text ? share(protocol::update_json(update)) : nullptr);
@@ -202,9 +201,9 @@ void Room::apply_client_update(uint64_t id, Member& m, const Bytes& update, bool
   }
   // The broadcast happens in the update observer; a refused update changes nothing.
   Status st = doc_.apply_update(update);
-  // Even an update that only waits for its dependencies is part of the state
-  // a full sync hands out; an empty one (every joiner's answer to our step 1)
-  // changes nothing.
+  // This is the only place the room's document changes. Even an update that
+  // only waits for its dependencies is part of the state a full sync hands
+  // out; an empty one (every joiner's answer to our step 1) changes nothing.
   if (!is_empty_update(update)) full_step2_.reset();
   if (!st) {
     ++stats_.refused_messages;
