@@ -28,6 +28,11 @@ class BlockList {
 
   void push_back(Item* item) { slots_.push_back(item); }
 
+  // Where the last clock lookup landed (see find_block_index): a guess only,
+  // edits move elements under it.
+  size_t lookup_hint() const { return lookup_hint_; }
+  void set_lookup_hint(size_t i) const { lookup_hint_ = i; }
+
   // Inserts `item` so that it becomes element `i`.
   void insert(size_t i, Item* item) {
     if (i == size()) return push_back(item);
@@ -77,6 +82,7 @@ class BlockList {
   // Slots [gap_start_, gap_end_) are unused.
   size_t gap_start_ = 0;
   size_t gap_end_ = 0;
+  mutable size_t lookup_hint_ = 0;
 };
 
 }  // namespace conflux

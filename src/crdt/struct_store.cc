@@ -11,6 +11,33 @@ int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
   // Most lookups hit the last block (appends) or land near clock / state.
   const Item* last = blocks[hi - 1];
   if (clock >= last->id.clock) return clock < last->id.clock + last->length ? int64_t(hi - 1) : -1;
+  // An edit looks up the same few neighbouring blocks several times (split,
+  // delete, collect, merge): try around the previous answer before searching,
+  // since every probe of the search touches another item.
+  size_t hint = blocks.lookup_hint();
+  if (hint < hi) {
+    const Item* b = blocks[hint];
+    if (clock < b->id.clock) {
+      if (hint > 0) {
+        const Item* prev = blocks[hint - 1];
+        if (clock >= prev->id.clock) {
+          blocks.set_lookup_hint(hint - 1);
+          return int64_t(hint - 1);
+        }
+      }
+      hi = hint;
+    } else if (clock < b->id.clock + b->length) {
+      return int64_t(hint);
+    } else {
+      // hint + 1 < size: the last block was handled above.
+      const Item* next = blocks[hint + 1];
+      if (clock < next->id.clock + next->length) {
+        blocks.set_lookup_hint(hint + 1);
+        return int64_t(hint + 1);
+      }
+      lo = hint + 2;
+    }
+  }
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     const Item* b = blocks[mid];
@@ -19,6 +46,7 @@ int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
     } else if (clock >= b->id.clock + b->length) {
       lo = mid + 1;
     } else {
+      blocks.set_lookup_hint(mid);
       return int64_t(mid);
     }
   }
