@@ -246,6 +246,8 @@ int main(int argc, char** argv) {
   if (cmd == "trace") return trace_command(argc - 2, argv + 2);
   if (cmd == "serve") return serve_command(argc - 2, argv + 2);
   if (cmd == "token") return token_command(argc - 2, argv + 2);
+  if (cmd == "export") return export_command(argc - 2, argv + 2);
+  if (cmd == "import") return import_command(argc - 2, argv + 2);
   std::cerr << "conflux: unknown command '" << cmd << "'\n";
   print_usage(std::cerr);
   return 2;

@@ -19,7 +19,9 @@
 #include <thread>
 
 #include "conflux/jwt.h"
+#include "conflux/relay.h"
 #include "conflux/server.h"
+#include "conflux/store.h"
 
 namespace {
 
@@ -31,11 +33,16 @@ int usage_error(const std::string& msg) {
 // Flags as --name VALUE / --name=VALUE, each also from CONFLUX_<NAME> in the environment.
 class Flags {
  public:
-  Flags(int argc, char** argv, std::vector<std::string> valued, std::vector<std::string> boolean)
+  Flags(int argc, char** argv, std::vector<std::string> valued, std::vector<std::string> boolean,
+        size_t max_positional = 0)
       : valued_(std::move(valued)), boolean_(std::move(boolean)) {
     for (int i = 0; i < argc; ++i) {
       std::string a = argv[i];
       if (!a.starts_with("--")) {
+        if (positional_.size() < max_positional) {
+          positional_.push_back(a);
+          continue;
+        }
         error_ = "unexpected argument '" + a + "'";
         return;
       }
@@ -64,6 +71,7 @@ class Flags {
     }
   }
   const std::string& error() const { return error_; }
+  const std::vector<std::string>& positional() const { return positional_; }
 
   std::optional<std::string> get(const std::string& name) const {
     if (auto it = values_.find(name); it != values_.end()) return it->second;
@@ -94,6 +102,7 @@ class Flags {
  private:
   std::vector<std::string> valued_, boolean_;
   std::map<std::string, std::string> values_;
+  std::vector<std::string> positional_;
   std::string error_;
 };
 
@@ -116,16 +125,23 @@ const char* kServeUsage =
     "                [--allow-anonymous] [--idle-timeout SECONDS] [--threads N]\n"
     "                [--max-message-size BYTES] [--send-queue-limit BYTES]\n"
     "                [--ping-interval SECONDS] [--dev-login]\n"
+    "                [--data DIR | --in-memory] [--redis HOST:PORT]\n"
     "      run the sync server (y-websocket protocol); every flag can also come from\n"
-    "      CONFLUX_<FLAG> in the environment, e.g. CONFLUX_JWT_SECRET\n"
+    "      CONFLUX_<FLAG> in the environment, e.g. CONFLUX_JWT_SECRET. Documents are\n"
+    "      kept in DIR/conflux.db (default ./conflux-data); --redis shares rooms with\n"
+    "      other servers on the same Redis\n"
+    "  conflux export ROOM [--data DIR] [--out FILE]\n"
+    "      write a stored room as one Yjs (v1) update, to FILE or stdout\n"
+    "  conflux import ROOM FILE [--data DIR]\n"
+    "      add a Yjs (v1) update file to a stored room (merged with what it holds)\n"
     "  conflux token --secret S --user NAME [--room ROOM] [--read-only] [--ttl SECONDS]\n"
     "      print an HS256 token for development\n";
 
 int serve_command(int argc, char** argv) {
   Flags flags(argc, argv,
               {"host", "port", "jwt-secret", "jwt-public-key", "idle-timeout", "threads", "max-message-size",
-               "send-queue-limit", "ping-interval"},
-              {"allow-anonymous", "dev-login"});
+               "send-queue-limit", "ping-interval", "data", "redis"},
+              {"allow-anonymous", "dev-login", "in-memory"});
   if (!flags.error().empty()) return usage_error(flags.error());
 
   conflux::ServerOptions options;
@@ -168,6 +184,26 @@ int serve_command(int argc, char** argv) {
   }
   options.log = log_line;
 
+  std::string storage_line;
+  if (flags.flag("in-memory")) {
+    if (flags.get("data")) return usage_error("use --data or --in-memory, not both");
+    storage_line = "documents in memory only (--in-memory): they are lost when a room unloads";
+  } else {
+    std::string dir = flags.get("data").value_or("conflux-data");
+    if (auto st = conflux::open_sqlite_store(dir, &options.store); !st) {
+      std::cerr << "conflux: " << st.message() << "\n";
+      return 1;
+    }
+    storage_line = "documents stored in " + dir + "/conflux.db (SQLite)";
+  }
+  if (auto redis = flags.get("redis")) {
+    if (auto st = conflux::open_redis_relay(*redis, &options.relay); !st) {
+      std::cerr << "conflux: " << st.message() << "\n";
+      return 1;
+    }
+    storage_line += "; rooms shared through Redis at " + *redis;
+  }
+
   // SIGINT/SIGTERM are taken by a thread of their own, which stops the server
   // gracefully; every other thread has them blocked.
   sigset_t signals;
@@ -190,6 +226,7 @@ int serve_command(int argc, char** argv) {
   }
   log_line("listening on http://" + options.host + ":" + std::to_string(server.port()) +
            (anonymous ? " (anonymous clients allowed)" : ""));
+  log_line(storage_line);
 
   std::thread signal_thread([&server, signals] {
     int sig = 0;
@@ -225,5 +262,76 @@ int token_command(int argc, char** argv) {
   claims.room = flags.get("room").value_or("");
   claims.ro = flags.flag("read-only");
   std::cout << conflux::jwt_sign_hs256(*secret, claims) << "\n";
+  return 0;
+}
+
+namespace {
+
+bool read_whole_file(const std::string& path, conflux::Bytes* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return !in.bad();
+}
+
+// A stored room as one document; *found false when nothing is stored.
+conflux::Status load_stored_room(conflux::DocumentStore& store, const std::string& room, conflux::Doc* doc,
+                                 conflux::StoredDocument* stored) {
+  if (auto st = store.load(room, stored); !st) return st;
+  if (!stored->snapshot.empty())
+    if (auto st = doc->apply_update(stored->snapshot); !st) return conflux::Status::error("snapshot: " + st.message());
+  for (const conflux::Bytes& u : stored->updates)
+    if (auto st = doc->apply_update(u); !st) return conflux::Status::error("log: " + st.message());
+  return {};
+}
+
+}  // namespace
+
+int export_command(int argc, char** argv) {
+  Flags flags(argc, argv, {"data", "out"}, {}, 1);
+  if (!flags.error().empty()) return usage_error(flags.error());
+  if (flags.positional().size() != 1) return usage_error("export: which room? (conflux export ROOM)");
+  const std::string& room = flags.positional()[0];
+  std::string dir = flags.get("data").value_or("conflux-data");
+  std::shared_ptr<conflux::DocumentStore> store;
+  if (auto st = conflux::open_sqlite_store(dir, &store); !st) return usage_error(st.message());
+  conflux::Doc doc(conflux::Doc::Options{.client_id = 1});
+  conflux::StoredDocument stored;
+  if (auto st = load_stored_room(*store, room, &doc, &stored); !st) return usage_error(room + ": " + st.message());
+  if (stored.snapshot.empty() && stored.updates.empty()) return usage_error("no room '" + room + "' in " + dir);
+  conflux::Bytes update = doc.encode_state_as_update();
+  std::string out = flags.get("out").value_or("-");
+  if (out == "-") {
+    std::fwrite(update.data(), 1, update.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
+  }
+  std::ofstream f(out, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(update.data()), std::streamsize(update.size()));
+  if (!f) return usage_error("cannot write " + out);
+  std::cerr << "exported " << room << ": " << update.size() << " bytes to " << out << "\n";
+  return 0;
+}
+
+int import_command(int argc, char** argv) {
+  Flags flags(argc, argv, {"data"}, {}, 2);
+  if (!flags.error().empty()) return usage_error(flags.error());
+  if (flags.positional().size() != 2) return usage_error("import: conflux import ROOM FILE");
+  const std::string& room = flags.positional()[0];
+  const std::string& file = flags.positional()[1];
+  conflux::Bytes update;
+  if (!read_whole_file(file, &update)) return usage_error("cannot read " + file);
+  std::string dir = flags.get("data").value_or("conflux-data");
+  std::shared_ptr<conflux::DocumentStore> store;
+  if (auto st = conflux::open_sqlite_store(dir, &store); !st) return usage_error(st.message());
+  // Check that the file is a Yjs update and merges with what is stored
+  // before anything is written.
+  conflux::Doc doc(conflux::Doc::Options{.client_id = 1});
+  conflux::StoredDocument stored;
+  if (auto st = load_stored_room(*store, room, &doc, &stored); !st) return usage_error(room + ": " + st.message());
+  if (auto st = doc.apply_update(update); !st) return usage_error(file + " is not a Yjs v1 update: " + st.message());
+  // The next sequence number: a server that has the room loaded fails its
+  // next write on it, and reloads the room with this update in it.
+  if (auto st = store->append({{room, stored.last_seq + 1, update}}); !st) return usage_error(st.message());
+  std::cerr << "imported " << file << " into " << room << " (" << update.size() << " bytes)\n";
   return 0;
 }

@@ -4,3 +4,5 @@
 extern const char* kServeUsage;
 int serve_command(int argc, char** argv);
 int token_command(int argc, char** argv);
+int export_command(int argc, char** argv);
+int import_command(int argc, char** argv);

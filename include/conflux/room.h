@@ -15,12 +15,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "conflux/auth.h"
 #include "conflux/doc.h"
+#include "conflux/relay.h"
+#include "conflux/store.h"
 
 namespace conflux {
 
@@ -71,6 +74,23 @@ struct RoomStats {
   uint64_t dropped_slow = 0;        // clients disconnected for not keeping up
   uint64_t awareness_states = 0;    // present awareness entries
   uint64_t refused_messages = 0;    // malformed or forbidden messages refused
+  // Storage (zero without a store): the log after the snapshot, as written by this process.
+  uint64_t log_entries = 0;
+  uint64_t log_bytes = 0;
+  uint64_t snapshot_bytes = 0;
+  int64_t last_compaction_unix_ms = 0;  // 0: not compacted since loaded
+};
+
+// The storage writer's figures, for /dashboard and /metrics.
+struct StorageFigures {
+  std::string backend;  // the store's name; empty: documents live in memory only
+  uint64_t commits = 0;          // group commits of updates
+  uint64_t updates_written = 0;  // updates in them
+  uint64_t compactions = 0;
+  uint64_t failures = 0;         // commits or compactions that failed
+  uint64_t queued = 0;           // writes waiting now
+  uint64_t last_write_us = 0, max_write_us = 0, total_write_us = 0;  // time per commit or compaction
+  std::string last_error;
 };
 
 struct ManagerStats {
@@ -80,6 +100,9 @@ struct ManagerStats {
   uint64_t sessions_joined = 0;
   uint64_t updates_applied = 0, awareness_events = 0, chat_messages = 0, dropped_slow = 0,
            refused_messages = 0;
+  uint64_t rooms_failed = 0;  // loads refused because the stored document could not be read
+  StorageFigures storage;
+  std::optional<RelayFigures> relay;  // set in cluster mode
 };
 
 class RoomManager {
@@ -92,6 +115,17 @@ class RoomManager {
     std::chrono::milliseconds text_grace{std::chrono::milliseconds(1000)};
     // Called on the room's thread after each change to a room's document.
     std::function<void(const std::string& room, const Doc& doc, const Bytes& update)> on_document_update;
+    // Where documents are kept; null: in memory only, lost when a room unloads.
+    // With a store, an update reaches other clients only once it is committed.
+    std::shared_ptr<DocumentStore> store;
+    // Shares rooms with other server processes; null: this process alone.
+    std::shared_ptr<Relay> relay;
+    // A room's log is compacted into a snapshot past this many updates, or
+    // once its bytes pass both compact_min_bytes and the snapshot's size.
+    uint64_t compact_entries = 1000;
+    uint64_t compact_min_bytes = 1 << 20;
+    // Storage and relay events (a room that cannot load, a failed write); may be null.
+    std::function<void(std::string_view line)> log;
   };
 
   RoomManager(Executor& executor, Options options);
@@ -114,6 +148,9 @@ class RoomManager {
   // Closes every session (1001, going away) and unloads every room. Joins
   // after this are refused (nullptr).
   void shutdown();
+
+  // Blocks until every update handed to the store so far is committed.
+  void flush();
 
   // Rooms loaded now.
   size_t room_count() const;

@@ -21,6 +21,8 @@
 
 #include "conflux/auth.h"
 #include "conflux/doc.h"
+#include "conflux/relay.h"
+#include "conflux/store.h"
 
 namespace conflux {
 
@@ -41,6 +43,12 @@ struct ServerOptions {
   std::function<void(std::string_view line)> log;
   // Called on the room's thread after each change to a room's document.
   std::function<void(const std::string& room, const Doc& doc, const Bytes& update)> on_document_update;
+  // Where documents are kept (conflux/store.h); null: in memory only, lost
+  // when a room unloads. With a store, an update reaches other clients only
+  // after it is committed, so whatever a client has seen survives a crash.
+  std::shared_ptr<DocumentStore> store;
+  // Shares rooms with other server processes (conflux/relay.h); null: alone.
+  std::shared_ptr<Relay> relay;
 };
 
 class Server {
@@ -55,7 +63,7 @@ class Server {
   // The port it listens on (after start()).
   uint16_t port() const;
   // Serves on this thread and threads-1 more until stop(); returns when every
-  // connection is closed and every room unloaded.
+  // connection is closed, every room unloaded and every write committed.
   void run();
   // Graceful stop: stop accepting, close every client (1001), unload every
   // room. Thread-safe; returns at once.

@@ -54,7 +54,9 @@ class DocumentStore {
   // an error means the room's data exists but cannot be read.
   virtual Status load(const std::string& room, StoredDocument* out) = 0;
   // Appends updates of any rooms in one durable commit: when this returns ok,
-  // all of them survive a crash; on error, none of them need have.
+  // all of them survive a crash; on error, none of them need have. A
+  // sequence number already stored for the room is an error (another
+  // process wrote to the room): the caller reloads rather than overwrite.
   virtual Status append(const std::vector<StoredUpdate>& batch) = 0;
   // Replaces the room's snapshot with `snapshot` and drops its log entries up
   // to and including `through_seq`, atomically.

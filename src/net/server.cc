@@ -10,6 +10,9 @@ RoomManager::Options room_options(const ServerOptions& o) {
   RoomManager::Options r;
   r.idle_timeout = o.idle_timeout;
   r.on_document_update = o.on_document_update;
+  r.store = o.store;
+  r.relay = o.relay;
+  r.log = o.log;
   return r;
 }
 }  // namespace
@@ -98,6 +101,7 @@ void Server::run() {
   for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
   for (auto& t : threads) t.join();
+  impl_->rooms.flush();
 }
 
 void Server::stop() { impl_->stop(); }

@@ -1,10 +1,25 @@
 #include "status_pages.h"
 
+#include <cstdio>
+#include <ctime>
+
 #include "conflux/any.h"
 
 namespace conflux::net {
 namespace {
 Any num(uint64_t v) { return Any(double(v)); }
+
+// An ISO 8601 time in UTC, or null for 0.
+Any time_or_null(int64_t unix_ms) {
+  if (unix_ms == 0) return Any();
+  std::time_t t = std::time_t(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, int(unix_ms % 1000));
+  return Any(std::string(buf));
+}
 
 uint64_t total_clients(const ManagerStats& s) {
   uint64_t n = 0;
@@ -35,7 +50,36 @@ std::string dashboard_json(const ManagerStats& s, const TransportCounters& t) {
                                  {"document_bytes", num(r.document_bytes)},
                                  {"dropped_slow", num(r.dropped_slow)},
                                  {"awareness_states", num(r.awareness_states)},
-                                 {"refused_messages", num(r.refused_messages)}}));
+                                 {"refused_messages", num(r.refused_messages)},
+                                 {"log_entries", num(r.log_entries)},
+                                 {"log_bytes", num(r.log_bytes)},
+                                 {"snapshot_bytes", num(r.snapshot_bytes)},
+                                 {"last_compaction", time_or_null(r.last_compaction_unix_ms)}}));
+  }
+  const StorageFigures& st = s.storage;
+  Any storage = Any::object({{"backend", st.backend.empty() ? Any() : Any(st.backend)},
+                             {"commits", num(st.commits)},
+                             {"updates_written", num(st.updates_written)},
+                             {"compactions", num(st.compactions)},
+                             {"failures", num(st.failures)},
+                             {"queued", num(st.queued)},
+                             {"last_write_ms", Any(double(st.last_write_us) / 1000)},
+                             {"max_write_ms", Any(double(st.max_write_us) / 1000)},
+                             {"mean_write_ms", Any(st.commits + st.compactions
+                                                       ? double(st.total_write_us) / 1000 / double(st.commits + st.compactions)
+                                                       : 0.0)},
+                             {"last_error", st.last_error.empty() ? Any() : Any(st.last_error)}});
+  Any relay;
+  if (s.relay) {
+    const RelayFigures& r = *s.relay;
+    relay = Any::object({{"endpoint", r.endpoint},
+                         {"connected", Any(r.connected)},
+                         {"published", num(r.published)},
+                         {"received", num(r.received)},
+                         {"queued", num(r.queued)},
+                         {"reconnects", num(r.reconnects)},
+                         {"compactions", num(r.compactions)},
+                         {"last_error", r.last_error.empty() ? Any() : Any(r.last_error)}});
   }
   Any totals = Any::object({{"rooms", num(s.rooms.size())},
                             {"clients", num(total_clients(s))},
@@ -44,6 +88,7 @@ std::string dashboard_json(const ManagerStats& s, const TransportCounters& t) {
                             {"chat_messages", num(s.chat_messages)},
                             {"dropped_slow", num(s.dropped_slow)},
                             {"refused_messages", num(s.refused_messages)},
+                            {"rooms_failed", num(s.rooms_failed)},
                             {"rooms_loaded", num(s.rooms_loaded)},
                             {"rooms_unloaded", num(s.rooms_unloaded)},
                             {"sessions_joined", num(s.sessions_joined)},
@@ -54,7 +99,9 @@ std::string dashboard_json(const ManagerStats& s, const TransportCounters& t) {
                             {"http_requests", num(t.http_requests)},
                             {"protocol_errors", num(t.protocol_errors)},
                             {"uptime_seconds", Any(double(int64_t(t.uptime_seconds)))}});
-  return Any::object({{"rooms", Any(std::move(rooms))}, {"totals", totals}}).to_json() + "\n";
+  return Any::object({{"rooms", Any(std::move(rooms))}, {"totals", totals}, {"storage", storage}, {"relay", relay}})
+             .to_json() +
+         "\n";
 }
 
 std::string metrics_text(const ManagerStats& s, const TransportCounters& t) {
@@ -77,6 +124,32 @@ std::string metrics_text(const ManagerStats& s, const TransportCounters& t) {
   metric("conflux_dropped_slow_total", "counter", "Clients disconnected for not keeping up.", s.dropped_slow);
   metric("conflux_refused_messages_total", "counter", "Malformed or forbidden messages refused.", s.refused_messages);
   metric("conflux_rooms_unloaded_total", "counter", "Rooms unloaded after being idle.", s.rooms_unloaded);
+  metric("conflux_rooms_failed_total", "counter", "Room loads refused: the stored document could not be read.",
+         s.rooms_failed);
+  const StorageFigures& st = s.storage;
+  metric("conflux_storage_commits_total", "counter", "Group commits of updates to the store.", st.commits);
+  metric("conflux_storage_updates_written_total", "counter", "Updates committed to the store.", st.updates_written);
+  metric("conflux_storage_compactions_total", "counter", "Room logs compacted into a snapshot.", st.compactions);
+  metric("conflux_storage_failures_total", "counter", "Store writes that failed.", st.failures);
+  metric("conflux_storage_queued", "gauge", "Store writes waiting.", st.queued);
+  metric("conflux_storage_write_microseconds_total", "counter", "Time spent in store writes.", st.total_write_us);
+  metric("conflux_storage_write_max_microseconds", "gauge", "Longest store write.", st.max_write_us);
+  if (s.relay) {
+    const RelayFigures& r = *s.relay;
+    metric("conflux_relay_connected", "gauge", "1 when the link to the relay is up.", r.connected ? 1 : 0);
+    metric("conflux_relay_published_total", "counter", "Messages sent to other nodes.", r.published);
+    metric("conflux_relay_received_total", "counter", "Messages from other nodes.", r.received);
+    metric("conflux_relay_queued", "gauge", "Messages waiting for the relay link.", r.queued);
+    metric("conflux_relay_reconnects_total", "counter", "Times the relay link came back.", r.reconnects);
+  }
+  out += "# HELP conflux_room_log_entries Updates in a room's log after its snapshot.\n"
+         "# TYPE conflux_room_log_entries gauge\n";
+  for (const RoomStats& r : s.rooms)
+    out += "conflux_room_log_entries{room=\"" + label(r.room) + "\"} " + std::to_string(r.log_entries) + "\n";
+  out += "# HELP conflux_room_snapshot_bytes Size of a room's stored snapshot.\n"
+         "# TYPE conflux_room_snapshot_bytes gauge\n";
+  for (const RoomStats& r : s.rooms)
+    out += "conflux_room_snapshot_bytes{room=\"" + label(r.room) + "\"} " + std::to_string(r.snapshot_bytes) + "\n";
   out += "# HELP conflux_room_clients Clients connected to a room.\n# TYPE conflux_room_clients gauge\n";
   for (const RoomStats& r : s.rooms)
     out += "conflux_room_clients{room=\"" + label(r.room) + "\"} " + std::to_string(r.clients) + "\n";

@@ -21,6 +21,7 @@ std::shared_ptr<const std::string> share(const Bytes& b) {
 std::shared_ptr<const std::string> share(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
 }
+std::string as_string(const Bytes& b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
 protocol::Sender sender_of(const Identity& id) { return {id.user, id.session_id}; }
 
 bool is_empty_update(const Bytes& u) { return u.size() == 2 && u[0] == 0 && u[1] == 0; }
@@ -36,15 +37,185 @@ int64_t Room::now_ms() {
 }
 
 Room::Room(std::string id, std::shared_ptr<RoomManager::Registry> registry)
-    : id_(std::move(id)), registry_(std::move(registry)), rng_(std::random_device{}()) {
+    : id_(std::move(id)),
+      registry_(std::move(registry)),
+      state_(registry_->worker ? State::Loading : State::Ready),
+      rng_(std::random_device{}()) {
   stats_.room = id_;
   update_subscription_ = doc_.on_update([this](const Bytes& update, const Transaction&) {
+    if (loading_) return;
     ++stats_.updates_applied;
     bool any_text = false;
     for (const auto& [mid, m] : members_) any_text |= m.mode != Mode::Yjs;
     broadcast(share(protocol::encode_sync_update(update)), any_text ? share(protocol::update_json(update)) : nullptr);
+    if (registry_->options.relay && !applying_remote_)
+      registry_->options.relay->publish(
+          id_, {RelayMessage::Kind::Update, std::string(reinterpret_cast<const char*>(update.data()), update.size())});
     if (registry_->options.on_document_update) registry_->options.on_document_update(id_, doc_, update);
   });
+}
+
+void Room::start_load() {
+  std::weak_ptr<Room> weak = weak_from_this();
+  registry_->worker->load(id_, [self = shared_from_this(), weak] {
+    LoadResult r;
+    if (DocumentStore* store = self->registry_->worker->store()) r.local_status = store->load(self->id_, &r.local);
+    if (r.local_status && self->registry_->options.relay) {
+      r.relay_joined = true;
+      r.relay_status = self->registry_->options.relay->join(
+          self->id_,
+          [weak](RelayMessage m) {
+            if (auto room = weak.lock())
+              room->post([m = std::move(m)](Room& rm) mutable { rm.on_relayed(std::move(m)); });
+          },
+          &r.shared);
+    }
+    self->loaded(std::move(r));
+  });
+}
+
+void Room::loaded(LoadResult result) {
+  std::lock_guard lock(mailbox_mu_);
+  load_result_ = std::move(result);
+  if (!scheduled_) {
+    scheduled_ = true;
+    registry_->executor.post([self = shared_from_this()] { self->drain(); });
+  }
+}
+
+void Room::on_loaded(LoadResult r) {
+  if (!r.local_status) return fail("its stored document cannot be read (" + r.local_status.message() + ")");
+  loading_ = true;
+  Status st;
+  if (!r.local.snapshot.empty()) st = doc_.apply_update(r.local.snapshot);
+  for (size_t i = 0; st && i < r.local.updates.size(); ++i) st = doc_.apply_update(r.local.updates[i]);
+  if (!st) {
+    loading_ = false;
+    return fail("its stored document cannot be decoded (" + st.message() + ")");
+  }
+  last_seq_ = committed_seq_ = r.local.last_seq;
+  log_entries_ = r.local.updates.size();
+  for (const Bytes& u : r.local.updates) log_bytes_ += u.size();
+  snapshot_bytes_ = r.local.snapshot.size();
+  if (registry_->options.relay) merge_shared(r);
+  loading_ = false;
+  std::lock_guard lock(mailbox_mu_);
+  state_ = State::Ready;
+}
+
+void Room::merge_shared(const LoadResult& r) {
+  Relay& relay = *registry_->options.relay;
+  bool had_local = !r.local.snapshot.empty() || !r.local.updates.empty();
+  if (!r.relay_status) {
+    // The relay hands us the shared log once it is back; until then we serve
+    // what we have and queue it for the others.
+    registry_->log("room " + id_ + ": relay unreachable (" + r.relay_status.message() + "), serving local clients");
+    if (had_local) relay.publish(id_, {RelayMessage::Kind::Update, as_string(doc_.encode_state_as_update())});
+    return;
+  }
+  Doc shared;
+  Status st;
+  if (!r.shared.snapshot.empty()) st = shared.apply_update(r.shared.snapshot);
+  for (size_t i = 0; st && i < r.shared.updates.size(); ++i) st = shared.apply_update(r.shared.updates[i]);
+  if (!st) registry_->log("room " + id_ + ": part of the shared log was refused (" + st.message() + ")");
+  Bytes shared_sv = shared.encode_state_vector();
+  applying_remote_ = true;
+  doc_.apply_update(shared.encode_state_as_update());
+  applying_remote_ = false;
+  // What we hold beyond the shared log: equal bytes mean nothing (the same
+  // structs, the same deletions).
+  Bytes ours = doc_.encode_state_as_update(shared_sv);
+  if (had_local && ours != shared.encode_state_as_update(shared_sv))
+    relay.publish(id_, {RelayMessage::Kind::Update, as_string(ours)});
+}
+
+void Room::fail(const std::string& reason) {
+  {
+    std::lock_guard lock(mailbox_mu_);
+    state_ = State::Failed;
+  }
+  failure_ = "room unavailable: " + reason;
+  registry_->log("room " + id_ + ": " + reason + "; not served");
+  {
+    std::lock_guard lock(registry_->mu);
+    auto it = registry_->rooms.find(id_);
+    if (it != registry_->rooms.end() && it->second.get() == this) registry_->rooms.erase(it);
+    ++registry_->totals.rooms_failed;
+  }
+  for (auto& [id, m] : members_)
+    if (m.peer) m.peer->close(1011, failure_);
+  members_.clear();
+  held_.clear();
+  stats_.clients = 0;
+  on_unload();
+}
+
+void Room::on_committed(uint64_t seq, const Status& status) {
+  if (state_ == State::Failed) return;
+  if (!status) {
+    // Durability can no longer be promised for what clients sent: they
+    // reconnect to a reloaded room and send again what it lacks.
+    return fail("a storage write failed (" + status.message() + ")");
+  }
+  committed_seq_ = std::max(committed_seq_, seq);
+  release_held();
+}
+
+void Room::on_compacted(const Status& status) {
+  if (status) last_compaction_unix_ms_ = system_now_ms();
+  else registry_->log("room " + id_ + ": compaction failed (" + status.message() + "); the log is kept");
+}
+
+void Room::on_relayed(RelayMessage message) {
+  if (state_ != State::Ready) return;
+  Relay& relay = *registry_->options.relay;
+  switch (message.kind) {
+    case RelayMessage::Kind::Update: {
+      applying_remote_ = true;
+      Status st = doc_.apply_update(reinterpret_cast<const uint8_t*>(message.payload.data()), message.payload.size());
+      applying_remote_ = false;
+      full_step2_.reset();
+      if (!st) registry_->log("room " + id_ + ": relayed update refused (" + st.message() + ")");
+      break;
+    }
+    case RelayMessage::Kind::Awareness: {
+      AwarenessChange change;
+      Bytes payload(message.payload.begin(), message.payload.end());
+      if (awareness_.apply(payload, now_ms(), &change)) publish_awareness(change, /*to_relay=*/false);
+      break;
+    }
+    case RelayMessage::Kind::Chat:
+      ++stats_.chat_messages;
+      broadcast(nullptr, share(std::move(message.payload)));
+      break;
+    case RelayMessage::Kind::Compact:
+      relay.compact(id_, doc_.encode_state_as_update());
+      break;
+    case RelayMessage::Kind::Resync:
+      relay.publish(id_, {RelayMessage::Kind::Update, as_string(doc_.encode_state_as_update())});
+      break;
+  }
+  drop_slow_members();
+}
+
+void Room::maybe_compact() {
+  const RoomManager::Options& o = registry_->options;
+  if (log_entries_ < o.compact_entries && (log_bytes_ < o.compact_min_bytes || log_bytes_ < snapshot_bytes_)) return;
+  Bytes snapshot = doc_.encode_state_as_update();
+  snapshot_bytes_ = snapshot.size();
+  log_entries_ = log_bytes_ = 0;
+  // Queued after every update up to last_seq_, so the snapshot covers them.
+  registry_->worker->compact(shared_from_this(), std::move(snapshot), last_seq_);
+}
+
+void Room::release_held() {
+  while (!held_.empty() && held_.front().seq <= committed_seq_) {
+    HeldFrame h = std::move(held_.front());
+    held_.pop_front();
+    auto it = members_.find(h.member);
+    if (it != members_.end()) deliver_now(h.member, it->second, h.frame);
+  }
+  drop_slow_members();
 }
 
 void Room::post(Message message) {
@@ -59,16 +230,23 @@ void Room::post(Message message) {
 void Room::drain() {
   for (int i = 0; i < kDrainBatch; ++i) {
     Message next;
+    std::optional<LoadResult> result;
     {
       std::lock_guard lock(mailbox_mu_);
-      if (mailbox_.empty()) {
+      if (load_result_) {
+        result = std::move(load_result_);
+        load_result_.reset();
+      } else if (state_ == State::Loading || mailbox_.empty()) {
+        // While loading, messages wait; loaded() schedules us again.
         scheduled_ = false;
         return;
+      } else {
+        next = std::move(mailbox_.front());
+        mailbox_.pop_front();
       }
-      next = std::move(mailbox_.front());
-      mailbox_.pop_front();
     }
-    next(*this);
+    if (result) on_loaded(std::move(*result));
+    else next(*this);
   }
   // More waiting: yield the thread to other rooms and come back.
   registry_->executor.post([self = shared_from_this()] { self->drain(); });
@@ -76,7 +254,8 @@ void Room::drain() {
 
 void Room::on_join(uint64_t id, const Identity& identity, std::shared_ptr<Peer> peer) {
   if (closed_) {
-    peer->close(1001, "room closed");
+    if (state_ == State::Failed) peer->close(1011, failure_);
+    else peer->close(1001, "room closed");
     return;
   }
   Member& m = members_[id];
@@ -171,8 +350,9 @@ void Room::handle_text(uint64_t id, Member& m, const std::string& data) {
   switch (req.kind) {
     case protocol::TextRequest::Kind::Chat: {
       ++stats_.chat_messages;
-      auto json = share(protocol::chat_json(id_, sender_of(m.identity), req.text, system_now_ms()));
-      broadcast(nullptr, json);
+      std::string json = protocol::chat_json(id_, sender_of(m.identity), req.text, system_now_ms());
+      if (registry_->options.relay) registry_->options.relay->publish(id_, {RelayMessage::Kind::Chat, json});
+      broadcast(nullptr, share(std::move(json)));
       break;
     }
     case protocol::TextRequest::Kind::Awareness: {
@@ -199,24 +379,43 @@ void Room::apply_client_update(uint64_t id, Member& m, const Bytes& update, bool
     send_error(id, m, "read-only: updates are not accepted", reply_as_json);
     return;
   }
+  if (is_empty_update(update)) return;  // every joiner's answer to our step 1: changes nothing
+  // With a store, the update is numbered before it is applied: what the
+  // observer broadcasts waits for that number to be committed.
+  bool stored = registry_->worker && registry_->worker->store();
+  if (stored) ++last_seq_;
   // The broadcast happens in the update observer; a refused update changes nothing.
   Status st = doc_.apply_update(update);
-  // This is the only place the room's document changes. Even an update that
-  // only waits for its dependencies is part of the state a full sync hands
-  // out; an empty one (every joiner's answer to our step 1) changes nothing.
-  if (!is_empty_update(update)) full_step2_.reset();
+  // Even an update that only waits for its dependencies is part of the state
+  // a full sync hands out.
+  full_step2_.reset();
   if (!st) {
+    if (stored) {
+      --last_seq_;
+      for (HeldFrame& h : held_) h.seq = std::min(h.seq, last_seq_);
+    }
     ++stats_.refused_messages;
     send_error(id, m, "update refused: " + st.message(), reply_as_json);
+    if (stored) release_held();
+    return;
+  }
+  if (stored) {
+    log_entries_ += 1;
+    log_bytes_ += update.size();
+    registry_->worker->append(shared_from_this(), last_seq_, update);
+    maybe_compact();
   }
 }
 
-void Room::publish_awareness(const AwarenessChange& change) {
+void Room::publish_awareness(const AwarenessChange& change, bool to_relay) {
   if (change.empty()) return;
   ++stats_.awareness_events;
   bool any_text = false;
   for (const auto& [mid, m] : members_) any_text |= m.mode != Mode::Yjs;
-  broadcast(share(protocol::encode_awareness(awareness_.encode(change.all()))),
+  Bytes encoded = awareness_.encode(change.all());
+  if (to_relay && registry_->options.relay)
+    registry_->options.relay->publish(id_, {RelayMessage::Kind::Awareness, as_string(encoded)});
+  broadcast(share(protocol::encode_awareness(encoded)),
             any_text ? share(protocol::awareness_json(change, awareness_)) : nullptr);
 }
 
@@ -231,6 +430,17 @@ void Room::become_text(uint64_t id, Member& m) {
 }
 
 void Room::send_to(uint64_t id, Member& m, const OutFrame& frame) {
+  if (!m.peer) return;
+  // Frames already held all have seq > committed_seq_, so this also keeps
+  // every member's frames in order.
+  if (last_seq_ > committed_seq_) {
+    held_.push_back({last_seq_, id, frame});
+    return;
+  }
+  deliver_now(id, m, frame);
+}
+
+void Room::deliver_now(uint64_t id, Member& m, const OutFrame& frame) {
   if (!m.peer) return;
   if (!m.peer->send(frame)) {
     m.peer.reset();  // the transport closes it; nothing more goes out
@@ -300,11 +510,18 @@ void Room::on_stats(const std::function<void(RoomStats)>& reply) {
   RoomStats s = stats_;
   s.document_bytes = doc_.encode_state_as_update().size();
   s.awareness_states = awareness_.present_count();
+  s.log_entries = log_entries_;
+  s.log_bytes = log_bytes_;
+  s.snapshot_bytes = snapshot_bytes_;
+  s.last_compaction_unix_ms = last_compaction_unix_ms_;
   reply(std::move(s));
 }
 
 void Room::on_unload() {
+  if (closed_) return;
   closed_ = true;
+  held_.clear();
+  if (registry_->options.relay) registry_->options.relay->leave(id_);
   RoomStats s = stats_;
   std::lock_guard lock(registry_->mu);
   ManagerStats& t = registry_->totals;

@@ -18,6 +18,7 @@
 
 #include "awareness.h"
 #include "conflux/room.h"
+#include "store_worker.h"
 
 namespace conflux {
 
@@ -32,6 +33,12 @@ struct RoomManager::Registry {
   std::unordered_map<std::string, std::shared_ptr<Room>> rooms;
   ManagerStats totals;  // counters of unloaded rooms, plus process-wide counts
   bool shut_down = false;
+  // Storage threads; null without a store and a relay.
+  std::unique_ptr<StoreWorker> worker;
+
+  void log(const std::string& line) const {
+    if (options.log) options.log(line);
+  }
 };
 
 class Room : public std::enable_shared_from_this<Room> {
@@ -51,6 +58,10 @@ class Room : public std::enable_shared_from_this<Room> {
   std::atomic<int64_t> members{0};
   std::atomic<int64_t> empty_since_ms{0};
 
+  // Reads the room's stored state (and joins its relay) on the storage
+  // threads. Until that is done the room's messages wait in its mailbox.
+  void start_load();
+
   // Actor messages.
   void on_join(uint64_t member, const Identity& identity, std::shared_ptr<Peer> peer);
   void on_frame(uint64_t member, std::string data, bool text);
@@ -59,11 +70,30 @@ class Room : public std::enable_shared_from_this<Room> {
   void on_stats(const std::function<void(RoomStats)>& reply);
   void on_unload();
   void on_shutdown();
+  // From the storage writer: the room's updates up to `seq` are committed.
+  void on_committed(uint64_t seq, const Status& status);
+  void on_compacted(const Status& status);
+  // From the relay: a message from another node, or a request.
+  void on_relayed(RelayMessage message);
 
   static int64_t now_ms();
 
  private:
   enum class Mode : uint8_t { Unknown, Yjs, Text };
+  enum class State : uint8_t { Loading, Ready, Failed };
+  struct LoadResult {
+    Status local_status;
+    StoredDocument local;
+    bool relay_joined = false;
+    Status relay_status;
+    StoredDocument shared;
+  };
+  // A frame that waits for the store to commit update `seq`.
+  struct HeldFrame {
+    uint64_t seq;
+    uint64_t member;
+    OutFrame frame;
+  };
   struct Member {
     Identity identity;
     std::shared_ptr<Peer> peer;
@@ -75,10 +105,23 @@ class Room : public std::enable_shared_from_this<Room> {
   };
 
   void drain();
+  // Hands the load's outcome to the actor (loader thread).
+  void loaded(LoadResult result);
+  void on_loaded(LoadResult result);
+  // Merges what other nodes hold and gives them what only we hold.
+  void merge_shared(const LoadResult& result);
+  // The room cannot be served: closes its members and leaves the registry,
+  // so a later join tries again. Writes nothing.
+  void fail(const std::string& reason);
+  void maybe_compact();
+  void release_held();
+  // Sends at once, bypassing the commit gate.
+  void deliver_now(uint64_t id, Member& m, const OutFrame& frame);
   void handle_binary(uint64_t id, Member& m, const std::string& data);
   void handle_text(uint64_t id, Member& m, const std::string& data);
   void apply_client_update(uint64_t id, Member& m, const Bytes& update, bool reply_as_json);
-  void publish_awareness(const protocol::AwarenessChange& change);
+  // Broadcasts an awareness change, and passes it to other nodes unless it came from them.
+  void publish_awareness(const protocol::AwarenessChange& change, bool to_relay = true);
   void become_text(uint64_t id, Member& m);
   // Sends to one member; a full queue drops the member (after the current loop).
   void send_to(uint64_t id, Member& m, const OutFrame& frame);
@@ -96,6 +139,21 @@ class Room : public std::enable_shared_from_this<Room> {
   std::mutex mailbox_mu_;
   std::deque<Message> mailbox_;
   bool scheduled_ = false;
+  State state_;                            // read under mailbox_mu_ by drain()
+  std::optional<LoadResult> load_result_;  // under mailbox_mu_
+  std::string failure_;
+
+  // The durability gate: updates get sequence numbers as they are handed to
+  // the store; while the newest is not committed, everything the room sends
+  // waits in held_, in order, so no client sees an update a crash could lose.
+  uint64_t last_seq_ = 0;
+  uint64_t committed_seq_ = 0;
+  std::deque<HeldFrame> held_;
+  // The log since the snapshot, for the compaction threshold.
+  uint64_t log_entries_ = 0, log_bytes_ = 0, snapshot_bytes_ = 0;
+  int64_t last_compaction_unix_ms_ = 0;
+  bool loading_ = false;         // applying the stored state: nothing is sent, stored or relayed
+  bool applying_remote_ = false; // applying another node's update: it is not relayed back
 
   Doc doc_;
   Subscription update_subscription_;

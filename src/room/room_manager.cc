@@ -32,19 +32,27 @@ std::atomic<uint64_t> g_next_member{1};
 }  // namespace
 
 RoomManager::RoomManager(Executor& executor, Options options)
-    : registry_(std::make_shared<Registry>(executor, std::move(options))) {}
+    : registry_(std::make_shared<Registry>(executor, std::move(options))) {
+  if (registry_->options.store || registry_->options.relay)
+    registry_->worker = std::make_unique<StoreWorker>(registry_->options.store);
+}
 
 RoomManager::~RoomManager() {
   // The executor may already be gone: only refuse further joins here; a
   // graceful stop calls shutdown() while the executor still runs.
-  std::lock_guard lock(registry_->mu);
-  registry_->shut_down = true;
-  registry_->rooms.clear();
+  {
+    std::lock_guard lock(registry_->mu);
+    registry_->shut_down = true;
+    registry_->rooms.clear();
+  }
+  // Every queued write is committed before the manager is gone.
+  registry_->worker.reset();
 }
 
 std::shared_ptr<Session> RoomManager::join(const std::string& room_id, const Identity& identity,
                                            std::shared_ptr<Peer> peer) {
   std::shared_ptr<Room> room;
+  bool created = false;
   {
     std::lock_guard lock(registry_->mu);
     if (registry_->shut_down) return nullptr;
@@ -53,6 +61,7 @@ std::shared_ptr<Session> RoomManager::join(const std::string& room_id, const Ide
     if (!slot) {
       slot = std::make_shared<Room>(room_id, registry_);
       ++registry_->totals.rooms_loaded;
+      created = true;
     }
     room = slot;
     // Counted before the lock is released, so an idle check never unloads a
@@ -60,6 +69,7 @@ std::shared_ptr<Session> RoomManager::join(const std::string& room_id, const Ide
     ++room->members;
     ++registry_->totals.sessions_joined;
   }
+  if (created && registry_->worker) room->start_load();
   uint64_t member = g_next_member++;
   room->post([member, identity, peer = std::move(peer)](Room& r) mutable { r.on_join(member, identity, std::move(peer)); });
   return std::make_shared<RoomSession>(std::move(room), member);
@@ -101,6 +111,8 @@ void RoomManager::stats(std::function<void(ManagerStats)> done) {
     gather->result = registry_->totals;
     for (auto& [id, r] : registry_->rooms) rooms.push_back(r);
   }
+  if (registry_->worker) gather->result.storage = registry_->worker->figures();
+  if (registry_->options.relay) gather->result.relay = registry_->options.relay->figures();
   if (rooms.empty()) {
     gather->done(std::move(gather->result));
     return;
@@ -136,6 +148,10 @@ void RoomManager::shutdown() {
     registry_->rooms.clear();
   }
   for (auto& r : rooms) r->post([](Room& room) { room.on_shutdown(); });
+}
+
+void RoomManager::flush() {
+  if (registry_->worker) registry_->worker->flush();
 }
 
 size_t RoomManager::room_count() const {

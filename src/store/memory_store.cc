@@ -32,6 +32,14 @@ class MemoryStore : public DocumentStore {
 
   Status append(const std::vector<StoredUpdate>& batch) override {
     std::lock_guard lock(mu_);
+    // All or nothing, as a transaction would.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto it = rooms_.find(batch[i].room);
+      bool taken = it != rooms_.end() && (it->second.log.count(batch[i].seq) || batch[i].seq <= it->second.snapshot_seq);
+      for (size_t j = 0; j < i && !taken; ++j) taken = batch[j].room == batch[i].room && batch[j].seq == batch[i].seq;
+      if (taken) return Status::error("memory store: update " + std::to_string(batch[i].seq) + " of " + batch[i].room +
+                                      " is already stored");
+    }
     for (const StoredUpdate& u : batch) {
       Room& r = rooms_[u.room];
       r.log.emplace(u.seq, u.update);
@@ -46,6 +54,7 @@ class MemoryStore : public DocumentStore {
     r.snapshot = snapshot;
     r.log.erase(r.log.begin(), r.log.upper_bound(through_seq));
     r.last_seq = std::max(r.last_seq, through_seq);
+    r.snapshot_seq = through_seq;
     r.compacted_ms = unix_ms();
     return {};
   }
@@ -80,6 +89,7 @@ class MemoryStore : public DocumentStore {
     Bytes snapshot;
     std::map<uint64_t, Bytes> log;
     uint64_t last_seq = 0;
+    uint64_t snapshot_seq = 0;  // the snapshot covers updates up to this one
     int64_t compacted_ms = 0;
   };
   std::mutex mu_;
