@@ -11,6 +11,7 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import { WebsocketProvider } from 'y-websocket'
 import WebSocket from 'ws'
+import { SECRET, sleep, check, checkEqual, until, signJwt, now, token, b64url } from './e2e_util.mjs'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import crypto from 'node:crypto'
@@ -25,42 +26,6 @@ const opt = (name, dflt) => {
 }
 const conflux = opt('--conflux')
 const scenario = opt('--scenario')
-const SECRET = 'e2e-secret'
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-function check (cond, what) {
-  if (!cond) throw new Error('check failed: ' + what)
-}
-function checkEqual (actual, expected, what) {
-  const a = JSON.stringify(actual)
-  const e = JSON.stringify(expected)
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`)
-}
-async function until (cond, what, timeoutMs = 10000) {
-  const start = Date.now()
-  while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting for ' + what)
-    await sleep(10)
-  }
-  return Date.now() - start
-}
-
-// --- tokens, signed here with node's crypto (a standard JWT signer) ---------
-const b64url = (buf) => Buffer.from(buf).toString('base64url')
-function signJwt (payload, { alg = 'HS256', secret = SECRET, key = null, header = null } = {}) {
-  const head = b64url(JSON.stringify(header || { alg, typ: 'JWT' }))
-  const body = b64url(JSON.stringify(payload))
-  const input = `${head}.${body}`
-  let sig = ''
-  if (alg === 'HS256') sig = b64url(crypto.createHmac('sha256', secret).update(input).digest())
-  else if (alg === 'RS256') sig = b64url(crypto.sign('sha256', Buffer.from(input), key))
-  return `${input}.${sig}`
-}
-const now = () => Math.floor(Date.now() / 1000)
-function token (user, extra = {}) {
-  return signJwt({ sub: user, sid: crypto.randomUUID(), iat: now(), exp: now() + 600, ...extra })
-}
-
 // --- the server --------------------------------------------------------------
 let server = null
 let baseUrl = ''
