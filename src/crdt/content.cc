@@ -88,6 +88,9 @@ Content Content::split(uint64_t offset) {
       std::u16string& s = str();
       std::u16string tail = s.substr(offset);
       s.resize(offset);
+      // Typing grows a string by doubling; once cut, the left part would keep
+      // all of that capacity for good.
+      if (s.capacity() > 2 * s.size() + 8) s.shrink_to_fit();
       if (!s.empty() && utf::is_high_surrogate(s.back())) {
         // Yjs never keeps half of a surrogate pair on either side of a cut.
         s.back() = u'\uFFFD';
