@@ -3,8 +3,8 @@
 //   node bench/js/report.mjs OUT_DIR BUILD_DIR
 //
 // OUT_DIR holds conflux.json (conflux-bench --benchmark_format=json), yjs.jsonl and ywasm.jsonl (bench/js/run.mjs),
-// and servers.md (the table bench/load/compare-servers printed) or servers.failed (why there is none); any of them
-// may be missing. BUILD_DIR is the CMake build the Conflux figures come from. Writes OUT_DIR/results.json.
+// servers.md (the table bench/load/compare-servers printed) or servers.failed (why there is none), and
+// storage.md or storage.failed (bench/load/compare-storage) likewise; any of them may be missing. BUILD_DIR is the CMake build the Conflux figures come from. Writes OUT_DIR/results.json.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -320,6 +320,14 @@ if (servers) say(servers.trimEnd())
 else say(serversFailed ? serversFailed.trim() : 'No server comparison was run.')
 say()
 
+say('## Storage (updates through the server in memory, with SQLite, with SQLite and the Redis relay)')
+say()
+const storage = readText(path.join(outDir, 'storage.md'))
+const storageFailed = readText(path.join(outDir, 'storage.failed'))
+if (storage) say(storage.trimEnd())
+else say(storageFailed ? storageFailed.trim() : 'No storage comparison was run.')
+say()
+
 const report = out.join('\n')
 process.stdout.write(report)
 fs.writeFileSync(
@@ -332,6 +340,7 @@ fs.writeFileSync(
       mismatches,
       targets,
       servers: servers || null,
+      storage: storage || null,
     },
     null,
     1,
