@@ -1,5 +1,8 @@
 // The embedded default store: one SQLite file in WAL mode.
 //
+// A room's consecutive updates in one commit share one row (a run), so a busy
+// room costs a row per group commit rather than a row per keystroke.
+//
 // Two connections, one for writes and one for loads, so a room loading a
 // long log does not hold up the group commits of every other room (WAL lets
 // a reader run beside the writer).
@@ -19,14 +22,43 @@ constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS snapshots ("
     "  room TEXT PRIMARY KEY, state BLOB NOT NULL, through_seq INTEGER NOT NULL, compacted_at INTEGER NOT NULL"
     ") WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS updates ("
-    "  room TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (room, seq)"
+    // A run holds updates first_seq..seq, each as a varint length and its bytes.
+    "CREATE TABLE IF NOT EXISTS runs ("
+    "  room TEXT NOT NULL, seq INTEGER NOT NULL, first_seq INTEGER NOT NULL, data BLOB NOT NULL,"
+    "  PRIMARY KEY (room, seq)"
     ") WITHOUT ROWID;"
-    // A number the snapshot already covers was taken by another writer: refuse
-    // it, as the primary key refuses a number still in the log.
-    "CREATE TRIGGER IF NOT EXISTS updates_after_snapshot BEFORE INSERT ON updates "
-    "WHEN NEW.seq <= (SELECT through_seq FROM snapshots WHERE room = NEW.room) "
-    "BEGIN SELECT RAISE(ABORT, 'sequence number already covered by the snapshot'); END;";
+    // A number already in the log or under the snapshot was taken by another
+    // writer: refuse it rather than overwrite or lose either.
+    "CREATE TRIGGER IF NOT EXISTS runs_unique BEFORE INSERT ON runs "
+    "WHEN NEW.first_seq <= (SELECT through_seq FROM snapshots WHERE room = NEW.room) "
+    "  OR EXISTS (SELECT 1 FROM runs WHERE room = NEW.room AND seq >= NEW.first_seq AND first_seq <= NEW.seq) "
+    "BEGIN SELECT RAISE(ABORT, 'sequence number already stored'); END;";
+
+void put_varint(Bytes& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(uint8_t(v) | 0x80);
+    v >>= 7;
+  }
+  out.push_back(uint8_t(v));
+}
+
+// Splits a run back into its updates; false when the blob is damaged.
+bool split_run(const uint8_t* p, size_t n, uint64_t first_seq, uint64_t skip_through, std::vector<Bytes>* out) {
+  size_t i = 0;
+  for (uint64_t seq = first_seq; i < n; ++seq) {
+    uint64_t len = 0;
+    for (int shift = 0;; shift += 7) {
+      if (i >= n || shift > 63) return false;
+      uint8_t b = p[i++];
+      len |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    if (len > n - i) return false;
+    if (seq > skip_through) out->emplace_back(p + i, p + i + len);
+    i += len;
+  }
+  return true;
+}
 
 // One prepared statement, reset after each use.
 class Statement {
@@ -120,18 +152,19 @@ class SqliteStore : public DocumentStore {
     prep(begin_, writer_, "BEGIN IMMEDIATE");
     prep(commit_, writer_, "COMMIT");
     prep(rollback_, writer_, "ROLLBACK");
-    prep(insert_update_, writer_, "INSERT INTO updates (room, seq, data) VALUES (?, ?, ?)");
+    prep(insert_run_, writer_, "INSERT INTO runs (room, seq, first_seq, data) VALUES (?, ?, ?, ?)");
     prep(put_snapshot_, writer_,
          "INSERT OR REPLACE INTO snapshots (room, state, through_seq, compacted_at) VALUES (?, ?, ?, ?)");
-    prep(drop_updates_, writer_, "DELETE FROM updates WHERE room = ? AND seq <= ?");
-    prep(drop_all_updates_, writer_, "DELETE FROM updates WHERE room = ?");
+    prep(drop_runs_, writer_, "DELETE FROM runs WHERE room = ? AND seq <= ?");
+    prep(drop_all_runs_, writer_, "DELETE FROM runs WHERE room = ?");
     prep(drop_snapshot_, writer_, "DELETE FROM snapshots WHERE room = ?");
     prep(read_begin_, reader_, "BEGIN");
     prep(read_end_, reader_, "COMMIT");
     prep(get_snapshot_, reader_, "SELECT state, through_seq, compacted_at FROM snapshots WHERE room = ?");
-    prep(get_updates_, reader_, "SELECT seq, data FROM updates WHERE room = ? ORDER BY seq");
-    prep(get_rooms_, reader_, "SELECT room FROM snapshots UNION SELECT room FROM updates ORDER BY 1");
-    prep(get_log_figures_, reader_, "SELECT count(*), coalesce(sum(length(data)), 0) FROM updates WHERE room = ?");
+    prep(get_runs_, reader_, "SELECT seq, first_seq, data FROM runs WHERE room = ? ORDER BY seq");
+    prep(get_rooms_, reader_, "SELECT room FROM snapshots UNION SELECT room FROM runs ORDER BY 1");
+    prep(get_log_figures_, reader_,
+         "SELECT coalesce(sum(seq - first_seq + 1), 0), coalesce(sum(length(data)), 0) FROM runs WHERE room = ?");
     return st;
   }
 
@@ -155,14 +188,21 @@ class SqliteStore : public DocumentStore {
     }
     get_snapshot_.reset();
     out->last_seq = through;
-    get_updates_.bind_text(1, room);
-    while ((rc = get_updates_.step()) == SQLITE_ROW) {
-      uint64_t seq = uint64_t(get_updates_.column_int(0));
-      if (seq <= through) continue;  // covered by the snapshot (left by an interrupted compaction)
-      out->updates.push_back(get_updates_.column_blob(1));
+    get_runs_.bind_text(1, room);
+    bool damaged = false;
+    while ((rc = get_runs_.step()) == SQLITE_ROW) {
+      uint64_t seq = uint64_t(get_runs_.column_int(0));
+      if (seq <= through) continue;  // covered by the snapshot
+      auto* data = static_cast<const uint8_t*>(sqlite3_column_blob(get_runs_.get(), 2));
+      size_t size = size_t(sqlite3_column_bytes(get_runs_.get(), 2));
+      if (!split_run(data, size, uint64_t(get_runs_.column_int(1)), through, &out->updates)) {
+        damaged = true;
+        break;
+      }
       out->last_seq = seq;
     }
-    get_updates_.reset();
+    get_runs_.reset();
+    if (damaged) return finish_read(Status::error("sqlite: the log of " + room + " is damaged"));
     if (rc != SQLITE_DONE) return finish_read(reader_.error("reading the log of " + room));
     return finish_read({});
   }
@@ -171,13 +211,24 @@ class SqliteStore : public DocumentStore {
     if (batch.empty()) return {};
     std::lock_guard lock(write_mu_);
     if (Status st = begin(); !st) return st;
-    for (const StoredUpdate& u : batch) {
-      insert_update_.bind_text(1, u.room);
-      insert_update_.bind_int(2, int64_t(u.seq));
-      insert_update_.bind_blob(3, u.update);
-      int rc = insert_update_.step();
-      insert_update_.reset();
-      if (rc != SQLITE_DONE) return abort(writer_.error("appending to " + u.room));
+    Bytes run;
+    for (size_t i = 0; i < batch.size();) {
+      // The longest stretch of one room's consecutive updates from here.
+      size_t end = i + 1;
+      while (end < batch.size() && batch[end].room == batch[i].room && batch[end].seq == batch[end - 1].seq + 1) ++end;
+      run.clear();
+      for (size_t k = i; k < end; ++k) {
+        put_varint(run, batch[k].update.size());
+        run.insert(run.end(), batch[k].update.begin(), batch[k].update.end());
+      }
+      insert_run_.bind_text(1, batch[i].room);
+      insert_run_.bind_int(2, int64_t(batch[end - 1].seq));
+      insert_run_.bind_int(3, int64_t(batch[i].seq));
+      insert_run_.bind_blob(4, run);
+      int rc = insert_run_.step();
+      insert_run_.reset();
+      if (rc != SQLITE_DONE) return abort(writer_.error("appending to " + batch[i].room));
+      i = end;
     }
     return commit();
   }
@@ -192,10 +243,10 @@ class SqliteStore : public DocumentStore {
     int rc = put_snapshot_.step();
     put_snapshot_.reset();
     if (rc != SQLITE_DONE) return abort(writer_.error("writing the snapshot of " + room));
-    drop_updates_.bind_text(1, room);
-    drop_updates_.bind_int(2, int64_t(through_seq));
-    rc = drop_updates_.step();
-    drop_updates_.reset();
+    drop_runs_.bind_text(1, room);
+    drop_runs_.bind_int(2, int64_t(through_seq));
+    rc = drop_runs_.step();
+    drop_runs_.reset();
     if (rc != SQLITE_DONE) return abort(writer_.error("trimming the log of " + room));
     return commit();
   }
@@ -203,7 +254,7 @@ class SqliteStore : public DocumentStore {
   Status remove(const std::string& room) override {
     std::lock_guard lock(write_mu_);
     if (Status st = begin(); !st) return st;
-    for (Statement* s : {&drop_all_updates_, &drop_snapshot_}) {
+    for (Statement* s : {&drop_all_runs_, &drop_snapshot_}) {
       s->bind_text(1, room);
       int rc = s->step();
       s->reset();
@@ -272,9 +323,8 @@ class SqliteStore : public DocumentStore {
   std::mutex write_mu_, read_mu_;
   Connection writer_, reader_;
   // Declared after the connections: finalized before they close.
-  Statement begin_, commit_, rollback_, insert_update_, put_snapshot_, drop_updates_, drop_all_updates_,
-      drop_snapshot_;
-  Statement read_begin_, read_end_, get_snapshot_, get_updates_, get_rooms_, get_log_figures_;
+  Statement begin_, commit_, rollback_, insert_run_, put_snapshot_, drop_runs_, drop_all_runs_, drop_snapshot_;
+  Statement read_begin_, read_end_, get_snapshot_, get_runs_, get_rooms_, get_log_figures_;
 };
 
 }  // namespace
