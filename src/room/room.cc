@@ -99,8 +99,12 @@ void Room::on_loaded(LoadResult r) {
   snapshot_bytes_ = r.local.snapshot.size();
   if (registry_->options.relay) merge_shared(r);
   loading_ = false;
-  std::lock_guard lock(mailbox_mu_);
-  state_ = State::Ready;
+  {
+    std::lock_guard lock(mailbox_mu_);
+    state_ = State::Ready;
+  }
+  // A log left long (by a crash before its compaction) is compacted now.
+  if (registry_->worker->store()) maybe_compact();
 }
 
 void Room::merge_shared(const LoadResult& r) {
