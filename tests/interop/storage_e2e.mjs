@@ -144,6 +144,9 @@ scenarios.crash = async () => {
   checkEqual(dash.storage.backend, 'sqlite', 'storage backend on /dashboard')
   check(dash.storage.commits > 0, '/dashboard counts commits')
   check(dash.rooms.find((r) => r.room === 'crash').log_entries > 0, '/dashboard shows the room\'s log')
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  check(/^conflux_storage_commits_total [1-9]/m.test(metrics), '/metrics counts commits')
+  check(/^conflux_room_log_entries\{room="crash"\} [1-9]/m.test(metrics), '/metrics shows the room\'s log')
 }
 
 scenarios.exportimport = async () => {
@@ -233,6 +236,8 @@ scenarios.cluster = async () => {
   const dash = await dashboard(nodes[0].port)
   check(dash.relay && dash.relay.connected, '/dashboard shows the Redis link up')
   check(dash.relay.published > 0 && dash.relay.received > 0, '/dashboard counts relayed messages')
+  const metrics = await (await fetch(`http://127.0.0.1:${nodes[0].port}/metrics`)).text()
+  check(/^conflux_relay_connected 1$/m.test(metrics), '/metrics shows the Redis link up')
 }
 
 scenarios.outage = async () => {
