@@ -218,7 +218,17 @@ std::string Reader::read_var_string() {
   return s;
 }
 
-std::u16string Reader::read_var_string_u16() { return utf::to_utf16(read_var_string()); }
+std::u16string Reader::read_var_string_u16() {
+  uint64_t n = read_var_uint();
+  const uint8_t* p = read_raw(size_t(n));
+  if (!p) return {};
+  std::u16string s;
+  if (!utf::valid_utf8_to_utf16(std::string_view(reinterpret_cast<const char*>(p), size_t(n)), &s)) {
+    fail("invalid UTF-8");
+    return {};
+  }
+  return s;
+}
 
 Any Reader::read_any(int depth) {
   if (depth > kMaxAnyDepth) {

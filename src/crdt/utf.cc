@@ -38,56 +38,83 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-std::u16string to_utf16(std::string_view s) {
-  std::u16string out;
-  out.reserve(s.size());
+namespace {
+// Converts into *out; stops at the first invalid sequence (returns false) when
+// `strict`, otherwise writes U+FFFD for it.
+bool convert_to_utf16(std::string_view s, std::u16string* out, bool strict) {
+  // Never more UTF-16 units than UTF-8 bytes.
+  out->resize(s.size());
+  char16_t* o = out->data();
   for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    if (c < 0x80) {  // most text is ASCII: no decoding
+      *o++ = char16_t(c);
+      ++i;
+      continue;
+    }
     char32_t cp;
     size_t n = decode(s, i, &cp);
     if (n == 0) {
-      out.push_back(u'\uFFFD');
+      if (strict) return false;
+      *o++ = u'\uFFFD';
       ++i;
       continue;
     }
     i += n;
     if (cp >= 0x10000) {
       cp -= 0x10000;
-      out.push_back(char16_t(0xD800 + (cp >> 10)));
-      out.push_back(char16_t(0xDC00 + (cp & 0x3FF)));
+      *o++ = char16_t(0xD800 + (cp >> 10));
+      *o++ = char16_t(0xDC00 + (cp & 0x3FF));
     } else {
-      out.push_back(char16_t(cp));
+      *o++ = char16_t(cp);
     }
   }
+  out->resize(size_t(o - out->data()));
+  return true;
+}
+}  // namespace
+
+std::u16string to_utf16(std::string_view s) {
+  std::u16string out;
+  convert_to_utf16(s, &out, false);
   return out;
 }
 
+bool valid_utf8_to_utf16(std::string_view s, std::u16string* out) { return convert_to_utf16(s, out, true); }
+
 std::string to_utf8(std::u16string_view s) {
-  std::string out;
-  out.reserve(s.size());
+  // Exact for the BMP; a surrogate pair is counted six bytes and takes four.
+  size_t bytes = 0;
+  for (char16_t c : s) bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+  std::string out(bytes, '\0');
+  char* o = out.data();
   for (size_t i = 0; i < s.size(); ++i) {
     char32_t cp = s[i];
+    if (cp < 0x80) {
+      *o++ = char(cp);
+      continue;
+    }
     if (is_high_surrogate(s[i]) && i + 1 < s.size() && is_low_surrogate(s[i + 1])) {
       cp = 0x10000 + ((char32_t(s[i]) - 0xD800) << 10) + (char32_t(s[i + 1]) - 0xDC00);
       ++i;
     } else if (is_high_surrogate(s[i]) || is_low_surrogate(s[i])) {
       cp = 0xFFFD;
     }
-    if (cp < 0x80) {
-      out.push_back(char(cp));
-    } else if (cp < 0x800) {
-      out.push_back(char(0xC0 | (cp >> 6)));
-      out.push_back(char(0x80 | (cp & 0x3F)));
+    if (cp < 0x800) {
+      *o++ = char(0xC0 | (cp >> 6));
+      *o++ = char(0x80 | (cp & 0x3F));
     } else if (cp < 0x10000) {
-      out.push_back(char(0xE0 | (cp >> 12)));
-      out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(char(0x80 | (cp & 0x3F)));
+      *o++ = char(0xE0 | (cp >> 12));
+      *o++ = char(0x80 | ((cp >> 6) & 0x3F));
+      *o++ = char(0x80 | (cp & 0x3F));
     } else {
-      out.push_back(char(0xF0 | (cp >> 18)));
-      out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(char(0x80 | (cp & 0x3F)));
+      *o++ = char(0xF0 | (cp >> 18));
+      *o++ = char(0x80 | ((cp >> 12) & 0x3F));
+      *o++ = char(0x80 | ((cp >> 6) & 0x3F));
+      *o++ = char(0x80 | (cp & 0x3F));
     }
   }
+  out.resize(size_t(o - out.data()));
   return out;
 }
 

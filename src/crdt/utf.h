@@ -15,6 +15,8 @@ namespace conflux::utf {
 bool valid_utf8(std::string_view s);
 // Assumes valid UTF-8 (invalid sequences become U+FFFD).
 std::u16string to_utf16(std::string_view utf8);
+// Converts valid UTF-8 into *out; false (and *out unspecified) on invalid input.
+bool valid_utf8_to_utf16(std::string_view utf8, std::u16string* out);
 // Lone surrogates become U+FFFD.
 std::string to_utf8(std::u16string_view utf16);
 // Number of UTF-16 code units the UTF-8 text takes.
