@@ -75,8 +75,7 @@ Item* split_item(Transaction& txn, Item* left, uint64_t diff) {
   if (right->parent_sub) {
     if (right->right == nullptr) right->parent->map_set(right->parent_sub, right);
   } else if (right->parent && left->index_leaf) {
-    right->parent->index.update(left);
-    right->parent->index.insert_after(left, right);
+    right->parent->index.insert_split(left, right);
   }
   return right;
 }
@@ -101,8 +100,7 @@ bool try_merge_items(Item* left, Item* right) {
   if (left->right) left->right->left = left;
   left->length += right->length;
   if (left->parent && !left->parent_sub && right->index_leaf) {
-    left->parent->index.remove(right);
-    left->parent->index.update(left);
+    left->parent->index.merge_into(left, right);
   }
   if (right->parent_sub) {
     auto it = right->parent->map.find(right->parent_sub);

@@ -135,6 +135,34 @@ void SeqIndex::insert_after(Item* left, Item* item) {
   if (leaf->count == kFanout) split(leaf);
 }
 
+// Both pieces sit in one leaf, so the sums above it stay as they were.
+void SeqIndex::insert_split(Item* left, Item* right) {
+  auto* leaf = static_cast<Node*>(left->index_leaf);
+  int at = leaf->slot_of_item(left) + 1;
+  leaf->open(at);
+  leaf->items[at] = right;
+  leaf->lens[at] = right->visible_length();
+  leaf->lens[at - 1] = left->visible_length();
+  right->index_leaf = leaf;
+  ++count_;
+  if (leaf->count == kFanout) split(leaf);
+}
+
+void SeqIndex::merge_into(Item* left, Item* right) {
+  auto* leaf = static_cast<Node*>(left->index_leaf);
+  int at = leaf && leaf == right->index_leaf ? leaf->slot_of_item(left) : -1;
+  if (at < 0 || at + 1 == leaf->count || leaf->items[at + 1] != right) {
+    remove(right);
+    update(left);
+    return;
+  }
+  // Neighbours in one leaf: the sums above it do not change.
+  leaf->lens[at] += leaf->lens[at + 1];
+  leaf->close(at + 1);
+  right->index_leaf = nullptr;
+  --count_;
+}
+
 void SeqIndex::remove(Item* item) {
   auto* n = static_cast<Node*>(item->index_leaf);
   if (!n) return;

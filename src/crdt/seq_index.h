@@ -28,6 +28,12 @@ class SeqIndex {
   // `item` was linked into the list directly after `left` (null: at the front).
   // `left`, when given, is already in the index.
   void insert_after(Item* left, Item* item);
+  // `left` was cut in two and `right`, its tail, linked directly after it;
+  // `left` is in the index with its length from before the cut.
+  void insert_split(Item* left, Item* right);
+  // `right`, directly after `left` in the list, was appended to `left` and
+  // unlinked; `left`'s length is already the sum of both.
+  void merge_into(Item* left, Item* right);
   // `item` was unlinked from the list.
   void remove(Item* item);
   // `item`'s visible_length() changed.
