@@ -143,7 +143,10 @@ void Room::fail(const std::string& reason) {
   {
     std::lock_guard lock(registry_->mu);
     auto it = registry_->rooms.find(id_);
-    if (it != registry_->rooms.end() && it->second.get() == this) registry_->rooms.erase(it);
+    if (it != registry_->rooms.end() && it->second.get() == this) {
+      registry_->rooms.erase(it);
+      registry_->leave_relay(id_);
+    }
     ++registry_->totals.rooms_failed;
   }
   for (auto& [id, m] : members_)
@@ -525,7 +528,6 @@ void Room::on_unload() {
   if (closed_) return;
   closed_ = true;
   held_.clear();
-  if (registry_->options.relay) registry_->options.relay->leave(id_);
   RoomStats s = stats_;
   std::lock_guard lock(registry_->mu);
   ManagerStats& t = registry_->totals;

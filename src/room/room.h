@@ -39,6 +39,11 @@ struct RoomManager::Registry {
   void log(const std::string& line) const {
     if (options.log) options.log(line);
   }
+  // Stops relaying a room that leaves the registry. Called under `mu`, where
+  // rooms leave it: a new room with the same id joins the relay only after.
+  void leave_relay(const std::string& room) const {
+    if (options.relay) options.relay->leave(room);
+  }
 };
 
 class Room : public std::enable_shared_from_this<Room> {

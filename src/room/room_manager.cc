@@ -84,6 +84,7 @@ void RoomManager::tick(std::chrono::steady_clock::time_point now) {
     for (auto it = registry_->rooms.begin(); it != registry_->rooms.end();) {
       Room& r = *it->second;
       if (r.members.load() == 0 && now_ms - r.empty_since_ms.load() >= idle_ms) {
+        registry_->leave_relay(it->first);
         idle.push_back(std::move(it->second));
         it = registry_->rooms.erase(it);
       } else {
@@ -144,7 +145,10 @@ void RoomManager::shutdown() {
     std::lock_guard lock(registry_->mu);
     if (registry_->shut_down) return;
     registry_->shut_down = true;
-    for (auto& [id, r] : registry_->rooms) rooms.push_back(std::move(r));
+    for (auto& [id, r] : registry_->rooms) {
+      registry_->leave_relay(id);
+      rooms.push_back(std::move(r));
+    }
     registry_->rooms.clear();
   }
   for (auto& r : rooms) r->post([](Room& room) { room.on_shutdown(); });
