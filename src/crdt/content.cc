@@ -62,7 +62,7 @@ uint64_t Content::length() const {
     case ContentRef::GC:
     case ContentRef::Skip:
     case ContentRef::Deleted:
-      return len_;
+      return len();
     case ContentRef::String:
       return str().size();
     case ContentRef::JSON:
@@ -80,8 +80,8 @@ Content Content::split(uint64_t offset) {
     case ContentRef::Deleted: {
       Content right;
       right.ref_ = ref_;
-      right.len_ = len_ - offset;
-      len_ = offset;
+      right.data_ = len() - offset;
+      len() = offset;
       return right;
     }
     case ContentRef::String: {
@@ -116,7 +116,7 @@ void Content::append(Content&& right) {
     case ContentRef::GC:
     case ContentRef::Skip:
     case ContentRef::Deleted:
-      len_ += right.len_;
+      len() += right.len();
       break;
     case ContentRef::String:
       str() += right.str();
@@ -140,7 +140,7 @@ Content Content::clone() const {
     case ContentRef::Deleted: {
       Content c;
       c.ref_ = ref_;
-      c.len_ = len_;
+      c.data_ = len();
       return c;
     }
     case ContentRef::String:
@@ -171,7 +171,7 @@ void Content::write(UpdateEncoder& enc, uint64_t offset) const {
     case ContentRef::Skip:
       break;  // written by the struct writer
     case ContentRef::Deleted:
-      enc.write_len(len_ - offset);
+      enc.write_len(len() - offset);
       break;
     case ContentRef::JSON: {
       const auto& v = values();

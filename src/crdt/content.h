@@ -55,9 +55,9 @@ struct ContentDoc {
 class Content {
  public:
   Content() = default;  // GC
-  static Content gc(uint64_t len) { Content c; c.ref_ = ContentRef::GC; c.len_ = len; return c; }
-  static Content skip(uint64_t len) { Content c; c.ref_ = ContentRef::Skip; c.len_ = len; return c; }
-  static Content deleted(uint64_t len) { Content c; c.ref_ = ContentRef::Deleted; c.len_ = len; return c; }
+  static Content gc(uint64_t len) { Content c; c.ref_ = ContentRef::GC; c.data_ = len; return c; }
+  static Content skip(uint64_t len) { Content c; c.ref_ = ContentRef::Skip; c.data_ = len; return c; }
+  static Content deleted(uint64_t len) { Content c; c.ref_ = ContentRef::Deleted; c.data_ = len; return c; }
   static Content string(std::u16string s);
   static Content any(std::vector<Any> values);
   static Content json(std::vector<Any> values);
@@ -113,9 +113,13 @@ class Content {
   static bool read(UpdateDecoder& dec, ContentRef ref, Content* out);
 
  private:
+  uint64_t& len() { return std::get<uint64_t>(data_); }
+  uint64_t len() const { return std::get<uint64_t>(data_); }
+
   ContentRef ref_ = ContentRef::GC;
-  uint64_t len_ = 0;  // GC, Skip, Deleted
-  std::variant<std::monostate, std::u16string, std::vector<Any>, std::unique_ptr<Any::Bytes>,
+  // The length of GC, Skip and Deleted contents lives in the variant too: an
+  // item holds one Content, and a separate field would cost every item 8 bytes.
+  std::variant<uint64_t, std::u16string, std::vector<Any>, std::unique_ptr<Any::Bytes>,
                std::unique_ptr<Any>, std::unique_ptr<ContentFormat>, BranchPtr, std::unique_ptr<ContentDoc>>
       data_;
 };
