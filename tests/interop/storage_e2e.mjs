@@ -255,7 +255,7 @@ scenarios.outage = async () => {
   a1.doc.getText('text').insert(0, 'during (a). ')
   b1.doc.getMap('map').set('during', 'b')
   await converged([a1.doc, a2.doc], 'clients of node one to keep converging')
-  await sleep(2000)
+  await sleep(3000)
   check(!b1.doc.getText('text').toString().includes('during (a)'), 'node two cannot see node one during the outage')
 
   const redis = await startRedis(c.redisPort, c.redisDir)
