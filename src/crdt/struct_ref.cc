@@ -121,12 +121,14 @@ bool read_struct_refs(UpdateDecoder& dec, DocImpl* doc, ClientStructRefs* out, c
     if (count > budget) return fail("struct count exceeds the update size");
     budget -= count;
     std::vector<StructRef> refs;
-    refs.reserve(std::min<uint64_t>(count, 4096));
+    // Every struct takes at least one byte of the rest stream in v1, so this
+    // is the exact count there without trusting the header (StructRefs are
+    // large: growing the vector would move every one of them).
+    refs.reserve(std::min<uint64_t>(count, rest.remaining() + 1));
     for (uint64_t i = 0; i < count; ++i) {
-      StructRef r;
+      StructRef& r = refs.emplace_back();
       if (!read_struct_ref(dec, doc, ID{client, clock}, &r, error)) return false;
       clock += r.length;
-      refs.push_back(std::move(r));
     }
     // Like Yjs, a repeated client section replaces the earlier one.
     (*out)[client] = std::move(refs);
