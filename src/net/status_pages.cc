@@ -11,7 +11,7 @@ Any num(uint64_t v) { return Any(double(v)); }
 
 // An ISO 8601 time in UTC, or null for 0.
 Any time_or_null(int64_t unix_ms) {
-  if (unix_ms == 0) return Any();
+  if (unix_ms == 0) return Any::null();
   std::time_t t = std::time_t(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -57,7 +57,7 @@ std::string dashboard_json(const ManagerStats& s, const TransportCounters& t) {
                                  {"last_compaction", time_or_null(r.last_compaction_unix_ms)}}));
   }
   const StorageFigures& st = s.storage;
-  Any storage = Any::object({{"backend", st.backend.empty() ? Any() : Any(st.backend)},
+  Any storage = Any::object({{"backend", st.backend.empty() ? Any::null() : Any(st.backend)},
                              {"commits", num(st.commits)},
                              {"updates_written", num(st.updates_written)},
                              {"compactions", num(st.compactions)},
@@ -68,8 +68,8 @@ std::string dashboard_json(const ManagerStats& s, const TransportCounters& t) {
                              {"mean_write_ms", Any(st.commits + st.compactions
                                                        ? double(st.total_write_us) / 1000 / double(st.commits + st.compactions)
                                                        : 0.0)},
-                             {"last_error", st.last_error.empty() ? Any() : Any(st.last_error)}});
-  Any relay;
+                             {"last_error", st.last_error.empty() ? Any::null() : Any(st.last_error)}});
+  Any relay = Any::null();
   if (s.relay) {
     const RelayFigures& r = *s.relay;
     relay = Any::object({{"endpoint", r.endpoint},
@@ -79,7 +79,7 @@ std::string dashboard_json(const ManagerStats& s, const TransportCounters& t) {
                          {"queued", num(r.queued)},
                          {"reconnects", num(r.reconnects)},
                          {"compactions", num(r.compactions)},
-                         {"last_error", r.last_error.empty() ? Any() : Any(r.last_error)}});
+                         {"last_error", r.last_error.empty() ? Any::null() : Any(r.last_error)}});
   }
   Any totals = Any::object({{"rooms", num(s.rooms.size())},
                             {"clients", num(total_clients(s))},

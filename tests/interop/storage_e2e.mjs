@@ -142,6 +142,8 @@ scenarios.crash = async () => {
   checkEqual(ann.doc.getText('text').toString().split(' ').length - 1, typed, 'every edit ann made is there')
   const dash = await dashboard(port)
   checkEqual(dash.storage.backend, 'sqlite', 'storage backend on /dashboard')
+  checkEqual(dash.relay, null, 'no relay without --redis')
+  check('last_compaction' in dash.rooms[0], '/dashboard names the last compaction (null: none yet)')
   check(dash.storage.commits > 0, '/dashboard counts commits')
   check(dash.rooms.find((r) => r.room === 'crash').log_entries > 0, '/dashboard shows the room\'s log')
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
