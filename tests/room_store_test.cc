@@ -88,13 +88,18 @@ void unload_all(RoomManager& rooms) {
 
 }  // namespace
 
-TEST_CASE("an update reaches other clients only once the store has committed it", "[room][store]") {
+// Ann and Bob in room "r", its store gated.
+struct GatedRoom {
   ThreadExecutor exec;
-  auto store = std::make_shared<GatedStore>(make_memory_store());
-  RoomManager rooms(exec, with_store(store));
-  auto a = std::make_shared<RecordingPeer>(), b = std::make_shared<RecordingPeer>();
-  auto sa = rooms.join("r", who("ann"), a);
-  auto sb = rooms.join("r", who("bob"), b);
+  std::shared_ptr<GatedStore> store = std::make_shared<GatedStore>(make_memory_store());
+  RoomManager rooms{exec, with_store(store)};
+  std::shared_ptr<RecordingPeer> a = std::make_shared<RecordingPeer>(), b = std::make_shared<RecordingPeer>();
+  std::shared_ptr<Session> sa = rooms.join("r", who("ann"), a), sb = rooms.join("r", who("bob"), b);
+};
+
+TEST_CASE("an update reaches other clients only once the store has committed it", "[room][store]") {
+  GatedRoom g;
+  auto& [exec, store, rooms, a, b, sa, sb] = g;
   REQUIRE(eventually([&] { return b->binary().size() >= 1; }));  // b's step 1: the room is loaded
 
   store->shut();
@@ -181,12 +186,8 @@ TEST_CASE("a room's log is compacted into a snapshot past the threshold", "[room
 
 TEST_CASE("a failed store write closes the room's clients and the room reloads what was committed",
           "[room][store]") {
-  ThreadExecutor exec;
-  auto store = std::make_shared<GatedStore>(make_memory_store());
-  RoomManager rooms(exec, with_store(store));
-  auto a = std::make_shared<RecordingPeer>(), b = std::make_shared<RecordingPeer>();
-  auto sa = rooms.join("r", who("ann"), a);
-  auto sb = rooms.join("r", who("bob"), b);
+  GatedRoom g;
+  auto& [exec, store, rooms, a, b, sa, sb] = g;
   auto keys = typing(1, "ok!");
   sa->receive(as_string(encode_sync_update(keys[0])), false);
   sa->receive(as_string(encode_sync_update(keys[1])), false);

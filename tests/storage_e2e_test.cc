@@ -6,14 +6,7 @@
 #include "test_util.h"
 
 namespace {
-void run_scenario(const std::string& name) {
-  std::string cmd =
-      "node " CONFLUX_INTEROP_DIR "/storage_e2e.mjs --conflux " CONFLUX_BIN_DIR "/conflux --scenario " + name;
-  auto r = conflux::test::run_command(cmd);
-  INFO(r.output);
-  CHECK(r.exit_code == 0);
-  CHECK(r.output.find("PASS " + name) != std::string::npos);
-}
+void run_scenario(const std::string& name) { conflux::test::run_e2e_scenario("storage_e2e.mjs", name); }
 }  // namespace
 
 TEST_CASE("storage e2e: kill -9 mid-stream, restart: every update another client had received is there",

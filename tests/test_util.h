@@ -1,6 +1,7 @@
 // Helpers shared by the tests: files, golden data, JSON comparison.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -35,6 +36,15 @@ inline CommandResult run_command(const std::string& command) {
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// Runs one scenario of a node end-to-end script in tests/interop against the
+// built `conflux`; it passes when the script prints "PASS <name>" and exits 0.
+inline void run_e2e_scenario(const std::string& script, const std::string& name) {
+  auto r = run_command("node " CONFLUX_INTEROP_DIR "/" + script + " --conflux " CONFLUX_BIN_DIR "/conflux --scenario " + name);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("PASS " + name) != std::string::npos);
 }
 
 

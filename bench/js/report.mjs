@@ -312,21 +312,20 @@ say()
 for (const { target: what, status, figures } of targets) say(`- ${what}: **${status}** (${figures})`)
 say()
 
-say('## Servers')
-say()
-const servers = readText(path.join(outDir, 'servers.md'))
-const serversFailed = readText(path.join(outDir, 'servers.failed'))
-if (servers) say(servers.trimEnd())
-else say(serversFailed ? serversFailed.trim() : 'No server comparison was run.')
-say()
-
-say('## Storage (updates through the server in memory, with SQLite, with SQLite and the Redis relay)')
-say()
-const storage = readText(path.join(outDir, 'storage.md'))
-const storageFailed = readText(path.join(outDir, 'storage.failed'))
-if (storage) say(storage.trimEnd())
-else say(storageFailed ? storageFailed.trim() : 'No storage comparison was run.')
-say()
+// A section holding the table a script printed to NAME.md, or why there is none (NAME.failed).
+function tableSection (title, name, none) {
+  say(`## ${title}`)
+  say()
+  const table = readText(path.join(outDir, `${name}.md`))
+  const failed = readText(path.join(outDir, `${name}.failed`))
+  if (table) say(table.trimEnd())
+  else say(failed ? failed.trim() : none)
+  say()
+  return table
+}
+const servers = tableSection('Servers', 'servers', 'No server comparison was run.')
+const storage = tableSection('Storage (updates through the server in memory, with SQLite, with SQLite and the Redis relay)',
+  'storage', 'No storage comparison was run.')
 
 const report = out.join('\n')
 process.stdout.write(report)

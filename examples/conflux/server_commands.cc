@@ -285,6 +285,23 @@ conflux::Status load_stored_room(conflux::DocumentStore& store, const std::strin
   return {};
 }
 
+// A room as stored in --data DIR, opened for the export and import commands.
+struct StoredRoom {
+  std::string dir;
+  std::shared_ptr<conflux::DocumentStore> store;
+  conflux::Doc doc{conflux::Doc::Options{.client_id = 1}};
+  conflux::StoredDocument stored;
+};
+
+// 0 when `out` holds the room; else the exit code, with the reason printed.
+int open_stored_room(const Flags& flags, const std::string& room, StoredRoom* out) {
+  out->dir = flags.get("data").value_or("conflux-data");
+  if (auto st = conflux::open_sqlite_store(out->dir, &out->store); !st) return usage_error(st.message());
+  if (auto st = load_stored_room(*out->store, room, &out->doc, &out->stored); !st)
+    return usage_error(room + ": " + st.message());
+  return 0;
+}
+
 }  // namespace
 
 int export_command(int argc, char** argv) {
@@ -292,14 +309,10 @@ int export_command(int argc, char** argv) {
   if (!flags.error().empty()) return usage_error(flags.error());
   if (flags.positional().size() != 1) return usage_error("export: which room? (conflux export ROOM)");
   const std::string& room = flags.positional()[0];
-  std::string dir = flags.get("data").value_or("conflux-data");
-  std::shared_ptr<conflux::DocumentStore> store;
-  if (auto st = conflux::open_sqlite_store(dir, &store); !st) return usage_error(st.message());
-  conflux::Doc doc(conflux::Doc::Options{.client_id = 1});
-  conflux::StoredDocument stored;
-  if (auto st = load_stored_room(*store, room, &doc, &stored); !st) return usage_error(room + ": " + st.message());
-  if (stored.snapshot.empty() && stored.updates.empty()) return usage_error("no room '" + room + "' in " + dir);
-  conflux::Bytes update = doc.encode_state_as_update();
+  StoredRoom r;
+  if (int code = open_stored_room(flags, room, &r)) return code;
+  if (r.stored.snapshot.empty() && r.stored.updates.empty()) return usage_error("no room '" + room + "' in " + r.dir);
+  conflux::Bytes update = r.doc.encode_state_as_update();
   std::string out = flags.get("out").value_or("-");
   if (out == "-") {
     std::fwrite(update.data(), 1, update.size(), stdout);
@@ -320,18 +333,14 @@ int import_command(int argc, char** argv) {
   const std::string& file = flags.positional()[1];
   conflux::Bytes update;
   if (!read_whole_file(file, &update)) return usage_error("cannot read " + file);
-  std::string dir = flags.get("data").value_or("conflux-data");
-  std::shared_ptr<conflux::DocumentStore> store;
-  if (auto st = conflux::open_sqlite_store(dir, &store); !st) return usage_error(st.message());
   // Check that the file is a Yjs update and merges with what is stored
   // before anything is written.
-  conflux::Doc doc(conflux::Doc::Options{.client_id = 1});
-  conflux::StoredDocument stored;
-  if (auto st = load_stored_room(*store, room, &doc, &stored); !st) return usage_error(room + ": " + st.message());
-  if (auto st = doc.apply_update(update); !st) return usage_error(file + " is not a Yjs v1 update: " + st.message());
+  StoredRoom r;
+  if (int code = open_stored_room(flags, room, &r)) return code;
+  if (auto st = r.doc.apply_update(update); !st) return usage_error(file + " is not a Yjs v1 update: " + st.message());
   // The next sequence number: a server that has the room loaded fails its
   // next write on it, and reloads the room with this update in it.
-  if (auto st = store->append({{room, stored.last_seq + 1, update}}); !st) return usage_error(st.message());
+  if (auto st = r.store->append({{room, r.stored.last_seq + 1, update}}); !st) return usage_error(st.message());
   std::cerr << "imported " << file << " into " << room << " (" << update.size() << " bytes)\n";
   return 0;
 }
