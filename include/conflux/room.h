@@ -100,7 +100,7 @@ struct ManagerStats {
   uint64_t sessions_joined = 0;
   uint64_t updates_applied = 0, awareness_events = 0, chat_messages = 0, dropped_slow = 0,
            refused_messages = 0;
-  uint64_t rooms_failed = 0;  // loads refused because the stored document could not be read
+  uint64_t rooms_failed = 0;  // rooms closed because their storage failed (a load or a write)
   StorageFigures storage;
   std::optional<RelayFigures> relay;  // set in cluster mode
 };

@@ -124,7 +124,7 @@ std::string metrics_text(const ManagerStats& s, const TransportCounters& t) {
   metric("conflux_dropped_slow_total", "counter", "Clients disconnected for not keeping up.", s.dropped_slow);
   metric("conflux_refused_messages_total", "counter", "Malformed or forbidden messages refused.", s.refused_messages);
   metric("conflux_rooms_unloaded_total", "counter", "Rooms unloaded after being idle.", s.rooms_unloaded);
-  metric("conflux_rooms_failed_total", "counter", "Room loads refused: the stored document could not be read.",
+  metric("conflux_rooms_failed_total", "counter", "Rooms closed because their storage failed (a load or a write).",
          s.rooms_failed);
   const StorageFigures& st = s.storage;
   metric("conflux_storage_commits_total", "counter", "Group commits of updates to the store.", st.commits);
