@@ -75,6 +75,10 @@ TEST_CASE("a store keeps each room's log in order and compacts it into a snapsho
   // nothing of its batch is written.
   CHECK_FALSE(store->append({{"a", 4, bytes({4})}, {"a", 3, bytes({0})}}).ok());
   CHECK_FALSE(store->append({{"a", 2, bytes({0})}}).ok());
+  CHECK_FALSE(store->append({{"c", 1, bytes({1})}, {"c", 1, bytes({2})}}).ok());  // twice in one batch
+  StoredDocument none;
+  REQUIRE(store->load("c", &none).ok());
+  CHECK(none.updates.empty());
   REQUIRE(store->load("a", &doc).ok());
   CHECK(doc.updates == std::vector<Bytes>{bytes({3})});
 

@@ -15,7 +15,7 @@ Any time_or_null(int64_t unix_ms) {
   std::time_t t = std::time_t(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[40];
+  char buf[64];  // room for any int the compiler cannot rule out
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                 tm.tm_hour, tm.tm_min, tm.tm_sec, int(unix_ms % 1000));
   return Any(std::string(buf));
@@ -142,21 +142,15 @@ std::string metrics_text(const ManagerStats& s, const TransportCounters& t) {
     metric("conflux_relay_queued", "gauge", "Messages waiting for the relay link.", r.queued);
     metric("conflux_relay_reconnects_total", "counter", "Times the relay link came back.", r.reconnects);
   }
-  out += "# HELP conflux_room_log_entries Updates in a room's log after its snapshot.\n"
-         "# TYPE conflux_room_log_entries gauge\n";
-  for (const RoomStats& r : s.rooms)
-    out += "conflux_room_log_entries{room=\"" + label(r.room) + "\"} " + std::to_string(r.log_entries) + "\n";
-  out += "# HELP conflux_room_snapshot_bytes Size of a room's stored snapshot.\n"
-         "# TYPE conflux_room_snapshot_bytes gauge\n";
-  for (const RoomStats& r : s.rooms)
-    out += "conflux_room_snapshot_bytes{room=\"" + label(r.room) + "\"} " + std::to_string(r.snapshot_bytes) + "\n";
-  out += "# HELP conflux_room_clients Clients connected to a room.\n# TYPE conflux_room_clients gauge\n";
-  for (const RoomStats& r : s.rooms)
-    out += "conflux_room_clients{room=\"" + label(r.room) + "\"} " + std::to_string(r.clients) + "\n";
-  out += "# HELP conflux_room_document_bytes Size of a room's document as one update.\n"
-         "# TYPE conflux_room_document_bytes gauge\n";
-  for (const RoomStats& r : s.rooms)
-    out += "conflux_room_document_bytes{room=\"" + label(r.room) + "\"} " + std::to_string(r.document_bytes) + "\n";
+  auto room_gauge = [&](const char* name, const char* help, uint64_t RoomStats::*field) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n";
+    for (const RoomStats& r : s.rooms)
+      out += std::string(name) + "{room=\"" + label(r.room) + "\"} " + std::to_string(r.*field) + "\n";
+  };
+  room_gauge("conflux_room_clients", "Clients connected to a room.", &RoomStats::clients);
+  room_gauge("conflux_room_document_bytes", "Size of a room's document as one update.", &RoomStats::document_bytes);
+  room_gauge("conflux_room_log_entries", "Updates in a room's log after its snapshot.", &RoomStats::log_entries);
+  room_gauge("conflux_room_snapshot_bytes", "Size of a room's stored snapshot.", &RoomStats::snapshot_bytes);
   return out;
 }
 

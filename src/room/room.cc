@@ -321,7 +321,7 @@ void Room::handle_binary(uint64_t id, Member& m, const std::string& data) {
                                : share(protocol::encode_sync_step2(doc_.encode_state_as_update(msg.payload))),
                  false});
       } else {
-        apply_client_update(id, m, msg.payload, m.mode == Mode::Text);
+        apply_client_update(id, m, std::move(msg.payload), m.mode == Mode::Text);
       }
       break;
     case protocol::MessageType::Awareness: {
@@ -369,7 +369,7 @@ void Room::handle_text(uint64_t id, Member& m, const std::string& data) {
       break;
     }
     case protocol::TextRequest::Kind::Update:
-      apply_client_update(id, m, req.update, true);
+      apply_client_update(id, m, std::move(req.update), true);
       break;
     case protocol::TextRequest::Kind::Sync:
       send_to(id, m, {share(protocol::sync_json(doc_.encode_state_as_update(), doc_.to_json())), true});
@@ -377,7 +377,7 @@ void Room::handle_text(uint64_t id, Member& m, const std::string& data) {
   }
 }
 
-void Room::apply_client_update(uint64_t id, Member& m, const Bytes& update, bool reply_as_json) {
+void Room::apply_client_update(uint64_t id, Member& m, Bytes update, bool reply_as_json) {
   if (m.identity.read_only) {
     // A stock client answers our step 1 with an empty step 2 even when it has
     // nothing: that is not an attempt to write.
@@ -397,19 +397,17 @@ void Room::apply_client_update(uint64_t id, Member& m, const Bytes& update, bool
   // a full sync hands out.
   full_step2_.reset();
   if (!st) {
-    if (stored) {
-      --last_seq_;
-      for (HeldFrame& h : held_) h.seq = std::min(h.seq, last_seq_);
-    }
+    // Decoding comes before any change: a refused update broadcast nothing,
+    // so no frame waits for its number, which the next update takes.
+    if (stored) --last_seq_;
     ++stats_.refused_messages;
     send_error(id, m, "update refused: " + st.message(), reply_as_json);
-    if (stored) release_held();
     return;
   }
   if (stored) {
     log_entries_ += 1;
     log_bytes_ += update.size();
-    registry_->worker->append(shared_from_this(), last_seq_, update);
+    registry_->worker->append(shared_from_this(), last_seq_, std::move(update));
     maybe_compact();
   }
 }

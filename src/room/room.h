@@ -124,7 +124,7 @@ class Room : public std::enable_shared_from_this<Room> {
   void deliver_now(uint64_t id, Member& m, const OutFrame& frame);
   void handle_binary(uint64_t id, Member& m, const std::string& data);
   void handle_text(uint64_t id, Member& m, const std::string& data);
-  void apply_client_update(uint64_t id, Member& m, const Bytes& update, bool reply_as_json);
+  void apply_client_update(uint64_t id, Member& m, Bytes update, bool reply_as_json);
   // Broadcasts an awareness change, and passes it to other nodes unless it came from them.
   void publish_awareness(const protocol::AwarenessChange& change, bool to_relay = true);
   void become_text(uint64_t id, Member& m);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
+#include <string_view>
 
 #include "conflux/store.h"
 
@@ -33,12 +35,13 @@ class MemoryStore : public DocumentStore {
   Status append(const std::vector<StoredUpdate>& batch) override {
     std::lock_guard lock(mu_);
     // All or nothing, as a transaction would.
-    for (size_t i = 0; i < batch.size(); ++i) {
-      auto it = rooms_.find(batch[i].room);
-      bool taken = it != rooms_.end() && (it->second.log.count(batch[i].seq) || batch[i].seq <= it->second.snapshot_seq);
-      for (size_t j = 0; j < i && !taken; ++j) taken = batch[j].room == batch[i].room && batch[j].seq == batch[i].seq;
-      if (taken) return Status::error("memory store: update " + std::to_string(batch[i].seq) + " of " + batch[i].room +
-                                      " is already stored");
+    std::set<std::pair<std::string_view, uint64_t>> in_batch;
+    for (const StoredUpdate& u : batch) {
+      auto it = rooms_.find(u.room);
+      bool taken = !in_batch.emplace(u.room, u.seq).second ||
+                   (it != rooms_.end() && (it->second.log.count(u.seq) || u.seq <= it->second.snapshot_seq));
+      if (taken)
+        return Status::error("memory store: update " + std::to_string(u.seq) + " of " + u.room + " is already stored");
     }
     for (const StoredUpdate& u : batch) {
       Room& r = rooms_[u.room];

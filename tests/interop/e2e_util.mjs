@@ -69,6 +69,7 @@ export async function startProcess (command, args, ready, log = []) {
       if (m) { clearTimeout(timer); resolve(m[1]) }
     })
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${command} exited with ${code}`)) })
+    proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`${command} cannot start: ${e.message}`)) })
   })
   return proc
 }
@@ -91,4 +92,36 @@ export async function stopProcess (proc, signal = 'SIGTERM') {
   if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
   proc.kill(signal)
   await proc.exited
+}
+
+// Runs scenarios[name] and exits: 0 after printing "PASS <name>", 1 after
+// printing what went wrong and the server log. A scenario still running
+// after timeoutMs (a dead server, a lost message) fails instead of hanging.
+// cleanUp runs in every case.
+export async function runScenario (scenarios, name, { log, cleanUp, timeoutMs }) {
+  const run = scenarios[name]
+  if (!run) {
+    console.error(`unknown scenario "${name}"; known: ${Object.keys(scenarios).join(', ')}`)
+    process.exit(2)
+  }
+  const fail = (why) => {
+    console.log(`FAIL ${name}: ${why}`)
+    console.log('server log:\n' + log.join('\n'))
+  }
+  const watchdog = setTimeout(async () => {
+    fail(`no result after ${timeoutMs / 1000} s`)
+    await cleanUp()
+    process.exit(1)
+  }, timeoutMs)
+  let failed = false
+  try {
+    await run()
+    console.log(`PASS ${name}`)
+  } catch (e) {
+    failed = true
+    fail(e.stack || e.message)
+  }
+  clearTimeout(watchdog)
+  await cleanUp()
+  process.exit(failed ? 1 : 0)
 }

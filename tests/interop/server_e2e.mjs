@@ -11,7 +11,7 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import { WebsocketProvider } from 'y-websocket'
 import WebSocket from 'ws'
-import { SECRET, sleep, check, checkEqual, until, signJwt, now, token, b64url } from './e2e_util.mjs'
+import { SECRET, sleep, check, checkEqual, until, signJwt, now, token, b64url, runScenario } from './e2e_util.mjs'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import crypto from 'node:crypto'
@@ -45,6 +45,7 @@ async function startServer (flags, command = [conflux, 'serve', '--port', '0']) 
       if (m) { clearTimeout(timer); resolve(Number(m[1])) }
     })
     server.on('exit', (code) => reject(new Error('server exited with ' + code)))
+    server.on('error', (e) => reject(new Error(`${command[0]} cannot start: ${e.message}`)))
   })
   baseUrl = `127.0.0.1:${port}`
   const health = await fetch(`http://${baseUrl}/healthz`)
@@ -448,28 +449,11 @@ scenarios.embedded = async () => {
 }
 
 // --- main ----------------------------------------------------------------------
-const run = scenarios[scenario]
-if (!run) {
-  console.error(`unknown scenario "${scenario}"; known: ${Object.keys(scenarios).join(', ')}`)
-  process.exit(2)
-}
-let failed = false
-// A scenario that hangs (a dead server, a lost message) fails instead.
-const watchdog = setTimeout(() => {
-  console.log(`FAIL ${scenario}: no result after 120 s`)
-  console.log('server log:\n' + serverLog.join('\n'))
-  if (server) server.kill('SIGKILL')
-  process.exit(1)
-}, 120000)
-try {
-  await run()
-  console.log(`PASS ${scenario}`)
-} catch (e) {
-  failed = true
-  console.log(`FAIL ${scenario}: ${e.stack || e.message}`)
-  console.log('server log:\n' + serverLog.join('\n'))
-}
-for (const p of providers) { try { p.destroy() } catch {} }
-clearTimeout(watchdog)
-if (server) server.kill('SIGKILL')
-process.exit(failed ? 1 : 0)
+await runScenario(scenarios, scenario, {
+  log: serverLog,
+  timeoutMs: 120000,
+  cleanUp: async () => {
+    for (const p of providers) { try { p.destroy() } catch {} }
+    if (server) server.kill('SIGKILL')
+  }
+})

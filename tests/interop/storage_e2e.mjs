@@ -13,7 +13,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {
-  SECRET, sleep, check, checkEqual, until, token, freePort, startConflux, startRedis, stopProcess
+  SECRET, sleep, check, checkEqual, until, token, freePort, startConflux, startRedis, stopProcess, runScenario
 } from './e2e_util.mjs'
 
 const args = process.argv.slice(2)
@@ -268,31 +268,12 @@ scenarios.outage = async () => {
 }
 
 // --- main ----------------------------------------------------------------------
-const run = scenarios[scenario]
-if (!run) {
-  console.error(`unknown scenario "${scenario}"; known: ${Object.keys(scenarios).join(', ')}`)
-  process.exit(2)
-}
-async function cleanUp () {
-  for (const p of providers) p.destroy()
-  for (const p of processes) await stopProcess(p, 'SIGKILL')
-  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true })
-}
-const watchdog = setTimeout(async () => {
-  console.log(`FAIL ${scenario}: no result after 150 s`)
-  console.log('server log:\n' + serverLog.join('\n'))
-  await cleanUp()
-  process.exit(1)
-}, 150000)
-let failed = false
-try {
-  await run()
-  console.log(`PASS ${scenario}`)
-} catch (e) {
-  failed = true
-  console.log(`FAIL ${scenario}: ${e.stack || e.message}`)
-  console.log('server log:\n' + serverLog.join('\n'))
-}
-clearTimeout(watchdog)
-await cleanUp()
-process.exit(failed ? 1 : 0)
+await runScenario(scenarios, scenario, {
+  log: serverLog,
+  timeoutMs: 150000,
+  cleanUp: async () => {
+    for (const p of providers) p.destroy()
+    for (const p of processes) await stopProcess(p, 'SIGKILL')
+    for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true })
+  }
+})
