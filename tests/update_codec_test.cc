@@ -130,6 +130,35 @@ bool drive_text_insert_middle(UpdateDecoder& d) {
 
 }  // namespace
 
+TEST_CASE("lib0 Writer: varints, strings and raw bytes survive growth, a reused buffer starts empty", "[update_codec]") {
+  // Every varint size a reader accepts (up to 2^53 - 1, 8 bytes), past the
+  // writer's first 64 bytes.
+  std::vector<uint64_t> values;
+  for (int bits = 0; bits <= 53; ++bits) values.push_back((uint64_t{1} << bits) - 1);
+  lib0::Writer w;
+  for (uint64_t v : values) w.write_var_uint(v);
+  w.write_var_string(std::u16string_view(u"h\u00e9llo"));
+  std::vector<uint8_t> big(300, 7);
+  w.write_var_bytes(big);
+  w.write_f64(0.5);
+  size_t written = w.size();
+  Bytes out = w.take();
+  CHECK(out.size() == written);
+  CHECK(w.empty());
+  lib0::Reader r(out);
+  for (uint64_t v : values) CHECK(r.read_var_uint() == v);
+  CHECK(r.read_var_string() == "h\xc3\xa9llo");
+  CHECK(r.read_var_bytes() == big);
+  CHECK(r.read_f64() == 0.5);
+  CHECK(r.ok());
+  CHECK(r.remaining() == 0);
+
+  // A writer handed an old buffer writes from its start.
+  lib0::Writer again(std::move(out));
+  again.write_u8(42);
+  CHECK(again.take() == Bytes{42});
+}
+
 TEST_CASE("v1 codec reproduces text-insert-middle byte for byte", "[update_codec][v1]") {
   auto e = make_encoder_v1();
   write_text_insert_middle(*e);
@@ -634,7 +663,7 @@ TEST_CASE("v2 any, json and buf go to the rest stream", "[update_codec][v2]") {
   w.write_any(embed);
   w.write_any(Any(nullptr));
   w.write_var_bytes(Bytes{9, 8});
-  CHECK(parts.rest == w.data());
+  CHECK(parts.rest == w.take());
 
   auto d = make_decoder_v2(out.data(), out.size());
   CHECK(d->read_any() == Any(1.5));

@@ -10,15 +10,12 @@
 
 namespace conflux {
 
-Transaction::Transaction(DocImpl* d, bool is_local, const void* o) : doc(d), local(is_local), origin(o) {
-  d->store.fill_state_vector(&before_state);
-}
+Transaction::Transaction(DocImpl* d, bool is_local, const void* o) : doc(d), local(is_local), origin(o) {}
 
 void Transaction::reset(bool is_local, const void* o) {
   local = is_local;
   origin = o;
-  doc->store.fill_state_vector(&before_state);
-  after_state.clear();
+  before_state.clear();
   delete_set.clear();
   merge_structs.clear();
   for (auto& entry : changed) {
@@ -28,6 +25,11 @@ void Transaction::reset(bool is_local, const void* o) {
   changed.clear();
   if (!changed_index.empty()) changed_index.clear();  // an empty clear still wipes the buckets
   need_formatting_cleanup = false;
+}
+
+uint64_t Transaction::state_before(uint64_t client) const {
+  auto it = before_state.find(client);
+  return it != before_state.end() ? it->second : doc->store.state(client);
 }
 
 void Transaction::forget_changed_type(Branch* type) {
@@ -121,6 +123,7 @@ void DocImpl::transact_with(void (*call)(void*, Transaction&), void* fn, const v
       cleanups.push_back(std::make_unique<Transaction>(this, local, origin));
     }
     txn = cleanups.back().get();
+    store.watch_state_changes(&txn->before_state);
   }
   call(fn, *txn);
   if (initial) {
@@ -134,7 +137,6 @@ void DocImpl::cleanup_transactions(size_t i) {
   while (i < cleanups.size()) {
     Transaction& t = *cleanups[i];
     t.delete_set.sort_and_merge();
-    store.fill_state_vector(&t.after_state);
 
     // Observers see the transaction before anything is collected or merged.
     call_observers(t);
@@ -170,10 +172,7 @@ void DocImpl::cleanup_transactions(size_t i) {
         }
       }
     }
-    for (const auto& [client, clock] : t.after_state) {
-      auto bit = t.before_state.find(client);
-      uint64_t before = bit == t.before_state.end() ? 0 : bit->second;
-      if (before == clock) continue;
+    for (const auto& [client, before] : t.before_state) {
       BlockList* blocks = store.blocks(client);
       int64_t first = std::max<int64_t>(find_block_index(*blocks, before), 1);
       for (int64_t si = int64_t(blocks->size()) - 1; si >= first;) {
@@ -191,13 +190,8 @@ void DocImpl::cleanup_transactions(size_t i) {
       if (pos > 0) try_merge_with_lefts(*blocks, size_t(pos));
     }
 
-    if (!t.local) {
-      auto a = t.after_state.find(client_id);
-      auto b = t.before_state.find(client_id);
-      uint64_t after = a == t.after_state.end() ? 0 : a->second;
-      uint64_t before = b == t.before_state.end() ? 0 : b->second;
-      if (after != before) renew_client_id();
-    }
+    // Someone else wrote with our client id: take a fresh one.
+    if (!t.local && t.before_state.find(client_id) != t.before_state.end()) renew_client_id();
 
     if (!update_observers_v1.empty() || !update_observers_v2.empty()) {
       for (UpdateFormat fmt : {UpdateFormat::V1, UpdateFormat::V2}) {
@@ -210,6 +204,7 @@ void DocImpl::cleanup_transactions(size_t i) {
         update_buffer = std::move(update);
       }
     }
+    store.unwatch_state_changes(&t.before_state);
     ++i;
   }
   spare_transaction = std::move(cleanups.back());

@@ -29,8 +29,10 @@ class Transaction {
   DocImpl* doc;
   bool local;
   const void* origin;
+  // The clients whose state this transaction changed, each with its state
+  // before (recorded by the store on the first change); every other client's
+  // state is what it was when the transaction started.
   StateVector before_state;
-  StateVector after_state;
   DeleteSet delete_set;
   // IDs of items split in this transaction; they are re-merged at its end.
   std::vector<ID> merge_structs;
@@ -43,11 +45,10 @@ class Transaction {
   void add_changed_type(Branch* type, const std::u16string* parent_sub);
   // A deleted type's entry becomes a tombstone, skipped when observers run.
   void forget_changed_type(Branch* type);
+  // The client's state when this transaction started.
+  uint64_t state_before(uint64_t client) const;
   // Existed before this transaction started (and so is not "added" by it).
-  bool existed_before(ID id) const {
-    auto it = before_state.find(id.client);
-    return it != before_state.end() && id.clock < it->second;
-  }
+  bool existed_before(ID id) const { return id.clock < state_before(id.client); }
 };
 
 struct PendingStructs {

@@ -9,42 +9,48 @@
 
 namespace conflux::lib0 {
 
+void Writer::grow(size_t n) {
+  buf_.resize(std::max({size_t(64), buf_.size() * 2, len_ + n}));
+}
+
 void Writer::write_long_var_uint(uint64_t v) {
-  // Byte by byte into reserved space: cheaper than building the bytes apart
-  // and inserting a range, for the few bytes of a varint.
-  if (buf_.capacity() - buf_.size() < 10) buf_.reserve(std::max<size_t>(64, buf_.capacity() * 2));
-  while (v > 0x7f) {
-    buf_.push_back(uint8_t(0x80 | (v & 0x7f)));
+  size_t n = (size_t(std::bit_width(v)) + 6) / 7;
+  uint8_t* p = room(n);
+  for (size_t i = 1; i < n; ++i) {
+    *p++ = uint8_t(0x80 | (v & 0x7f));
     v >>= 7;
   }
-  buf_.push_back(uint8_t(v));
+  *p = uint8_t(v);
 }
 
 void Writer::write_var_int(uint64_t mag, bool negative) {
-  buf_.push_back(uint8_t((mag > 0x3f ? 0x80 : 0) | (negative ? 0x40 : 0) | (mag & 0x3f)));
+  write_u8(uint8_t((mag > 0x3f ? 0x80 : 0) | (negative ? 0x40 : 0) | (mag & 0x3f)));
   mag >>= 6;
   while (mag > 0) {
-    buf_.push_back(uint8_t((mag > 0x7f ? 0x80 : 0) | (mag & 0x7f)));
+    write_u8(uint8_t((mag > 0x7f ? 0x80 : 0) | (mag & 0x7f)));
     mag >>= 7;
   }
 }
 
 void Writer::write_f32(float v) {
   uint32_t b = std::bit_cast<uint32_t>(v);
-  for (int i = 3; i >= 0; --i) buf_.push_back(uint8_t(b >> (i * 8)));
+  uint8_t* p = room(4);
+  for (int i = 3; i >= 0; --i) *p++ = uint8_t(b >> (i * 8));
 }
 void Writer::write_f64(double v) {
   uint64_t b = std::bit_cast<uint64_t>(v);
-  for (int i = 7; i >= 0; --i) buf_.push_back(uint8_t(b >> (i * 8)));
+  uint8_t* p = room(8);
+  for (int i = 7; i >= 0; --i) *p++ = uint8_t(b >> (i * 8));
 }
 void Writer::write_bigint64(int64_t v) {
   uint64_t b = uint64_t(v);
-  for (int i = 7; i >= 0; --i) buf_.push_back(uint8_t(b >> (i * 8)));
+  uint8_t* p = room(8);
+  for (int i = 7; i >= 0; --i) *p++ = uint8_t(b >> (i * 8));
 }
 
 void Writer::write_var_string(std::string_view s) {
   write_var_uint(s.size());
-  buf_.insert(buf_.end(), s.begin(), s.end());
+  write_raw(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 void Writer::write_var_string(std::u16string_view s) {
   // Most text is ASCII: then the UTF-8 bytes are the code units themselves.
@@ -57,9 +63,8 @@ void Writer::write_var_string(std::u16string_view s) {
   }
   if (!ascii) return write_var_string(utf::to_utf8(s));
   write_var_uint(s.size());
-  size_t at = buf_.size();
-  buf_.resize(at + s.size());
-  for (size_t i = 0; i < s.size(); ++i) buf_[at + i] = uint8_t(s[i]);
+  uint8_t* p = room(s.size());
+  for (char16_t c : s) *p++ = uint8_t(c);
 }
 
 void Writer::write_any(const Any& v) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,11 +22,19 @@ inline constexpr uint64_t kMaxSafeInteger = (uint64_t{1} << 53) - 1;
 // Nesting limit for decoded "any" values (arrays/objects inside each other).
 inline constexpr int kMaxAnyDepth = 256;
 
+// Writes into a byte vector kept at its full usable size, with the written
+// length apart: a write checks the room once and then stores plainly, where
+// vector::push_back would check it for every byte. Updates are written a few
+// bytes at a time, one per keystroke.
 class Writer {
  public:
-  void write_u8(uint8_t v) { buf_.push_back(v); }
+  Writer() = default;
+  // Writes into `buffer`'s memory; its contents are dropped.
+  explicit Writer(std::vector<uint8_t> buffer) : buf_(std::move(buffer)) { buf_.resize(buf_.capacity()); }
+
+  void write_u8(uint8_t v) { *room(1) = v; }
   void write_var_uint(uint64_t v) {
-    if (v < 0x80) buf_.push_back(uint8_t(v));
+    if (v < 0x80) *room(1) = uint8_t(v);
     else write_long_var_uint(v);
   }
   // Signed varInt in lib0's sign-magnitude form; `negative` with a zero
@@ -35,7 +44,9 @@ class Writer {
   void write_f32(float v);
   void write_f64(double v);
   void write_bigint64(int64_t v);
-  void write_raw(const uint8_t* data, size_t n) { buf_.insert(buf_.end(), data, data + n); }
+  void write_raw(const uint8_t* data, size_t n) {
+    if (n) std::memcpy(room(n), data, n);
+  }
   void write_raw(const std::vector<uint8_t>& b) { write_raw(b.data(), b.size()); }
   void write_var_bytes(const uint8_t* data, size_t n) { write_var_uint(n); write_raw(data, n); }
   void write_var_bytes(const std::vector<uint8_t>& b) { write_var_bytes(b.data(), b.size()); }
@@ -46,16 +57,30 @@ class Writer {
   // lib0 writeAny, choosing the numeric tag exactly as Yjs does.
   void write_any(const Any& v);
 
-  size_t size() const { return buf_.size(); }
-  bool empty() const { return buf_.empty(); }
-  const std::vector<uint8_t>& data() const { return buf_; }
-  std::vector<uint8_t>& data() { return buf_; }
-  std::vector<uint8_t> take() { return std::move(buf_); }
-  void clear() { buf_.clear(); }
+  size_t size() const { return len_; }
+  bool empty() const { return len_ == 0; }
+  const uint8_t* data() const { return buf_.data(); }
+  // The bytes written; the writer is empty afterwards.
+  std::vector<uint8_t> take() {
+    buf_.resize(len_);
+    len_ = 0;
+    return std::move(buf_);
+  }
+  void clear() { len_ = 0; }
 
  private:
+  // `n` bytes of room at the end, counted as written.
+  uint8_t* room(size_t n) {
+    if (buf_.size() - len_ < n) grow(n);
+    uint8_t* p = buf_.data() + len_;
+    len_ += n;
+    return p;
+  }
+  void grow(size_t n);
   void write_long_var_uint(uint64_t v);
-  std::vector<uint8_t> buf_;
+
+  std::vector<uint8_t> buf_;  // [0, len_) written, the rest room
+  size_t len_ = 0;
 };
 
 struct VarInt {

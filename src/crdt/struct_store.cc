@@ -97,7 +97,7 @@ void StructStore::add(Item* item) {
     cached_blocks_ = list;
   }
   list->push_back(item);
-  state_[client] = item->id.clock + item->length;
+  set_state(client, item->id.clock + item->length);
 }
 
 int64_t StructStore::clean_start_index(Transaction& txn, BlockList& blocks, uint64_t clock) {

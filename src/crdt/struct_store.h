@@ -40,7 +40,14 @@ class StructStore {
   // Appends a struct whose clock must be the client's state.
   void add(Item* item);
   // The client's last struct grew in place to end at `new_state`.
-  void grow_last(uint64_t client, uint64_t new_state) { state_[client] = new_state; }
+  void grow_last(uint64_t client, uint64_t new_state) { set_state(client, new_state); }
+
+  // Until unwatched, the first change of each client's state is recorded in
+  // `*before` (client -> state before it). Transactions watch the store from
+  // their start to the end of their cleanup, so none copies the whole state
+  // vector; one started by an observer during another's cleanup is seen by both.
+  void watch_state_changes(StateVector* before) { watchers_.push_back(before); }
+  void unwatch_state_changes(StateVector* before) { std::erase(watchers_, before); }
 
   // The item starting exactly at `id` (splitting the one containing it).
   Item* clean_start(Transaction& txn, ID id);
@@ -54,7 +61,16 @@ class StructStore {
   void replace(BlockList& blocks, size_t i, Item* with);
 
  private:
+  void set_state(uint64_t client, uint64_t new_state) {
+    uint64_t& s = state_[client];
+    for (StateVector* before : watchers_) {
+      if (before->find(client) == before->end()) (*before)[client] = s;
+    }
+    s = new_state;
+  }
+
   std::unordered_map<uint64_t, BlockList> clients_;
+  std::vector<StateVector*> watchers_;
   // The state vector, kept up to date by add() (the only way a client's state
   // grows), so that every transaction can copy it instead of rebuilding it.
   StateVector state_;

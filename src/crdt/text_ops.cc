@@ -459,10 +459,7 @@ void cleanup_text_after_remote_transaction(Transaction& txn) {
   auto add_full = [&](Branch* b) {
     if (std::find(full.begin(), full.end(), b) == full.end()) full.push_back(b);
   };
-  for (const auto& [client, after] : txn.after_state) {
-    auto it = txn.before_state.find(client);
-    uint64_t before = it == txn.before_state.end() ? 0 : it->second;
-    if (after == before) continue;
+  for (const auto& [client, before] : txn.before_state) {
     BlockList* blocks = doc.store.blocks(client);
     // Yjs splits at the transaction's start clock here (the merge pass joins it back).
     int64_t i = doc.store.clean_start_index(txn, *blocks, before);

@@ -81,6 +81,34 @@ class UpdateDecoder {
   lib0::Reader rest_;
 };
 
+// Update format v1: every field inline, in one stream. Declared here so that
+// the encoder of a transaction's update can live on the stack.
+class EncoderV1 final : public UpdateEncoder {
+ public:
+  // Writes into `buffer` (cleared), so that a caller encoding many small
+  // updates can hand the same memory back each time.
+  explicit EncoderV1(std::vector<uint8_t> buffer = {});
+  void write_client(uint64_t c) override { rest_.write_var_uint(c); }
+  void write_info(uint8_t i) override { rest_.write_u8(i); }
+  void write_left_id(ID id) override {
+    rest_.write_var_uint(id.client);
+    rest_.write_var_uint(id.clock);
+  }
+  void write_right_id(ID id) override { write_left_id(id); }
+  void write_parent_info(bool root) override { rest_.write_var_uint(root ? 1 : 0); }
+  void write_string(std::u16string_view s) override { rest_.write_var_string(s); }
+  void write_type_ref(uint64_t r) override { rest_.write_var_uint(r); }
+  void write_len(uint64_t l) override { rest_.write_var_uint(l); }
+  void write_any(const Any& v) override { rest_.write_any(v); }
+  void write_buf(const std::vector<uint8_t>& b) override { rest_.write_var_bytes(b); }
+  void write_json(const Any& v) override;
+  void write_key(std::u16string_view k) override { rest_.write_var_string(k); }
+  void reset_ds_cur_val() override {}
+  void write_ds_clock(uint64_t c) override { rest_.write_var_uint(c); }
+  void write_ds_len(uint64_t l) override { rest_.write_var_uint(l); }
+  std::vector<uint8_t> finish() override { return rest_.take(); }
+};
+
 // `buffer`: memory to write into (its contents are dropped).
 std::unique_ptr<UpdateEncoder> make_encoder_v1(std::vector<uint8_t> buffer = {});
 std::unique_ptr<UpdateEncoder> make_encoder_v2();

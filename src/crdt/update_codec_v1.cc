@@ -6,35 +6,6 @@ namespace conflux {
 
 namespace {
 
-class EncoderV1 final : public UpdateEncoder {
- public:
-  // Writes into `buffer` (cleared), so that a caller encoding many small
-  // updates can hand the same memory back each time.
-  explicit EncoderV1(std::vector<uint8_t> buffer) {
-    buffer.clear();
-    rest_.data() = std::move(buffer);
-  }
-  void write_client(uint64_t c) override { rest_.write_var_uint(c); }
-  void write_info(uint8_t i) override { rest_.write_u8(i); }
-  void write_left_id(ID id) override {
-    rest_.write_var_uint(id.client);
-    rest_.write_var_uint(id.clock);
-  }
-  void write_right_id(ID id) override { write_left_id(id); }
-  void write_parent_info(bool root) override { rest_.write_var_uint(root ? 1 : 0); }
-  void write_string(std::u16string_view s) override { rest_.write_var_string(s); }
-  void write_type_ref(uint64_t r) override { rest_.write_var_uint(r); }
-  void write_len(uint64_t l) override { rest_.write_var_uint(l); }
-  void write_any(const Any& v) override { rest_.write_any(v); }
-  void write_buf(const std::vector<uint8_t>& b) override { rest_.write_var_bytes(b); }
-  void write_json(const Any& v) override { rest_.write_var_string(std::string_view(v.to_json())); }
-  void write_key(std::u16string_view k) override { rest_.write_var_string(k); }
-  void reset_ds_cur_val() override {}
-  void write_ds_clock(uint64_t c) override { rest_.write_var_uint(c); }
-  void write_ds_len(uint64_t l) override { rest_.write_var_uint(l); }
-  std::vector<uint8_t> finish() override { return rest_.take(); }
-};
-
 class DecoderV1 final : public UpdateDecoder {
  public:
   DecoderV1(const uint8_t* d, size_t n) { rest_ = lib0::Reader(d, n); }
@@ -68,6 +39,10 @@ class DecoderV1 final : public UpdateDecoder {
 };
 
 }  // namespace
+
+EncoderV1::EncoderV1(std::vector<uint8_t> buffer) { rest_ = lib0::Writer(std::move(buffer)); }
+
+void EncoderV1::write_json(const Any& v) { rest_.write_var_string(std::string_view(v.to_json())); }
 
 std::unique_ptr<UpdateEncoder> make_encoder_v1(std::vector<uint8_t> buffer) {
   return std::make_unique<EncoderV1>(std::move(buffer));

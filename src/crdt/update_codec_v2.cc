@@ -171,7 +171,7 @@ class EncoderV2 final : public UpdateEncoder {
     out.write_var_bytes(parent_info_.finish());
     out.write_var_bytes(type_ref_.finish());
     out.write_var_bytes(len_.finish());
-    out.write_raw(rest_.data());
+    out.write_raw(rest_.data(), rest_.size());
     rest_.clear();
     return out.take();
   }

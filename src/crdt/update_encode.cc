@@ -65,6 +65,24 @@ void write_structs(UpdateEncoder& enc, const StructStore& store, const StateVect
   }
 }
 
+void write_structs_since(UpdateEncoder& enc, const StructStore& store, const StateVector& changed) {
+  // The changed clients are few (usually one), and in the order Yjs writes
+  // them once reversed: StateVector is sorted by client, Yjs writes descending.
+  enc.rest().write_var_uint(changed.size());
+  for (auto it = changed.end(); it != changed.begin();) {
+    --it;
+    const auto& [client, before] = *it;
+    const BlockList& blocks = *store.blocks(client);
+    uint64_t clock = std::max(before, blocks.front()->id.clock);
+    size_t start = size_t(find_block_index(blocks, clock));
+    enc.rest().write_var_uint(blocks.size() - start);
+    enc.write_client(client);
+    enc.rest().write_var_uint(clock);
+    write_item(enc, *blocks[start], clock - blocks[start]->id.clock);
+    for (size_t i = start + 1; i < blocks.size(); ++i) write_item(enc, *blocks[i], 0);
+  }
+}
+
 DeleteSet delete_set_from_store(const StructStore& store) {
   DeleteSet ds;
   for (const auto& [client, blocks] : store.clients()) {
@@ -109,19 +127,19 @@ std::vector<uint8_t> encode_state_as_update(const DocImpl& doc, const StateVecto
 }
 
 bool encode_transaction_update(Transaction& txn, UpdateFormat fmt, std::vector<uint8_t>* out) {
-  bool changed_state = false;
-  for (const auto& [client, clock] : txn.after_state) {
-    auto it = txn.before_state.find(client);
-    if (it == txn.before_state.end() || it->second != clock) {
-      changed_state = true;
-      break;
-    }
+  if (txn.delete_set.empty() && txn.before_state.empty()) return false;
+  auto write = [&](UpdateEncoder& enc) {
+    write_structs_since(enc, txn.doc->store, txn.before_state);
+    txn.delete_set.write(enc);
+    *out = enc.finish();
+  };
+  if (fmt == UpdateFormat::V1) {
+    // A transaction per keystroke: no encoder on the heap.
+    EncoderV1 enc(std::move(*out));
+    write(enc);
+  } else {
+    write(*make_encoder_v2());
   }
-  if (txn.delete_set.empty() && !changed_state) return false;
-  auto enc = fmt == UpdateFormat::V1 ? make_encoder_v1(std::move(*out)) : make_encoder_v2();
-  write_structs(*enc, txn.doc->store, txn.before_state);
-  txn.delete_set.write(*enc);
-  *out = enc->finish();
   return true;
 }
 

@@ -15,6 +15,9 @@ void write_item(UpdateEncoder& enc, const Item& item, uint64_t offset);
 // Writes the structs of every client the store has beyond `target` (clients
 // missing in `target` from clock 0), clients descending.
 void write_structs(UpdateEncoder& enc, const StructStore& store, const StateVector& target);
+// Writes the structs of the clients in `changed` from the clock given there
+// (the clients a transaction changed, with their states before it).
+void write_structs_since(UpdateEncoder& enc, const StructStore& store, const StateVector& changed);
 
 // The delete set described by the store (runs of deleted structs).
 DeleteSet delete_set_from_store(const StructStore& store);
