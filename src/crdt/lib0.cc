@@ -14,13 +14,16 @@ void Writer::grow(size_t n) {
 }
 
 void Writer::write_long_var_uint(uint64_t v) {
-  size_t n = (size_t(std::bit_width(v)) + 6) / 7;
-  uint8_t* p = room(n);
-  for (size_t i = 1; i < n; ++i) {
-    *p++ = uint8_t(0x80 | (v & 0x7f));
+  // Room for the longest varint first, then count only what was written.
+  if (buf_.size() - len_ < 10) grow(10);
+  uint8_t* p = buf_.data() + len_;
+  uint8_t* start = p;
+  while (v > 0x7f) {
+    *p++ = uint8_t(v | 0x80);
     v >>= 7;
   }
-  *p = uint8_t(v);
+  *p++ = uint8_t(v);
+  len_ += size_t(p - start);
 }
 
 void Writer::write_var_int(uint64_t mag, bool negative) {
