@@ -70,6 +70,32 @@ TEST_CASE("text events carry Yjs's deltas, locally and remotely", "[events]") {
   for (bool flag : remote_flags) CHECK_FALSE(flag);
 }
 
+TEST_CASE("a delete that halves a surrogate pair leaves U+FFFD on both sides, as Yjs's string cut does", "[events]") {
+  struct Case {
+    const char* before;
+    uint64_t index, length;
+    const char* after;
+  };
+  const Case cases[] = {
+      {"a\xF0\x9F\x98\x80" "b", 2, 1, "a\xEF\xBF\xBD" "b"},  // the low half
+      {"a\xF0\x9F\x98\x80" "b", 1, 1, "a\xEF\xBF\xBD" "b"},  // the high half
+      {"\xF0\x9F\x98\x80\xF0\x9F\x98\x80", 1, 2, "\xEF\xBF\xBD\xEF\xBF\xBD"},  // across two pairs
+      {"hello world", 5, 6, "hello"},  // to the end of the item
+      {"hello world", 0, 6, "world"},  // from its start
+  };
+  for (const Case& c : cases) {
+    Doc doc;
+    Doc remote;
+    Subscription sub = doc.on_update([&](const Bytes& u, const Transaction&) { REQUIRE(remote.apply_update(u).ok()); });
+    Text text = doc.get_text("t");
+    text.insert(0, c.before);
+    text.remove(c.index, c.length);
+    CHECK(text.to_string() == c.after);
+    CHECK(remote.get_text("t").to_string() == c.after);
+    CHECK(remote.encode_state_as_update() == doc.encode_state_as_update());
+  }
+}
+
 TEST_CASE("array and map events report what changed", "[events]") {
   Doc doc;
   Array array = doc.get_array("a");

@@ -359,8 +359,39 @@ Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk ch
   return insert_text(txn, text, pos, std::move(chunk), std::move(attrs));
 }
 
+namespace {
+
+// A delete inside one item of a text without formatting (a backspace, a word
+// selected and deleted): one index lookup and one block lookup, where the
+// general walk looks the item up again for each cut. The item is cut at the
+// end first, so the tail's characters are copied once; the order of the cuts
+// cannot show, since a cut rewrites only a surrogate pair it halves and text
+// never holds a lone surrogate (it arrives as UTF-8, cuts replace halves).
+// The items, the delete set and the merges come out as the general path
+// leaves them.
+bool delete_inside_item(Transaction& txn, Branch* text, uint64_t index, uint64_t length) {
+  if (text->has_formatting || index + length > text->length) return false;
+  uint64_t off = 0;
+  Item* item = text->index.find(index, &off);
+  if (!item || off + length > item->length) return false;
+  if (off > 0 || length < item->length) {
+    BlockList& blocks = *txn.doc->store.blocks(item->id.client);
+    size_t i = size_t(find_block_index(blocks, item->id.clock));
+    if (off + length < item->length) blocks.insert(i + 1, split_item(txn, item, off + length));
+    if (off > 0) {
+      item = split_item(txn, item, off);
+      blocks.insert(i + 1, item);
+    }
+  }
+  delete_item(txn, item);
+  return true;
+}
+
+}  // namespace
+
 void text_delete(Transaction& txn, Branch* text, uint64_t index, uint64_t length) {
   if (length == 0) return;
+  if (delete_inside_item(txn, text, index, length)) return;
   TextPos pos = find_position(txn, text, index, true);
   delete_text(txn, pos, length);
 }
