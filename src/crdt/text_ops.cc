@@ -354,6 +354,18 @@ bool js_strict_equal(const Any* a, const Any* b) {
 
 Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk chunk, const AttrMap* attributes) {
   if (chunk.kind == TextChunk::Kind::String && chunk.str.empty()) return nullptr;
+  if (chunk.kind == TextChunk::Kind::String && !text->has_formatting && (!attributes || attributes->empty())) {
+    // Typing into a text without formatting: no attributes to compare or
+    // restore, so of the attribute steps only one has an effect: like Yjs,
+    // the new text goes after the deleted items at that position.
+    TextPos pos = find_position(txn, text, index, true);
+    while (pos.right && pos.right->deleted()) {
+      pos.left = pos.right;
+      pos.right = pos.right->right;
+    }
+    insert_local_item(txn, text, pos.left, pos.right, nullptr, Content::string(std::move(chunk.str)));
+    return nullptr;
+  }
   TextPos pos = find_position(txn, text, index, attributes == nullptr);
   AttrMap attrs = attributes ? *attributes : pos.attrs;
   return insert_text(txn, text, pos, std::move(chunk), std::move(attrs));
