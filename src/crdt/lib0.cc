@@ -124,6 +124,8 @@ uint8_t Reader::read_u8() {
 }
 
 uint64_t Reader::read_var_uint() {
+  // One byte (most lengths and counts) without the general loop.
+  if (p_ < end_ && !(*p_ & 0x80)) return *p_++;
   uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (p_ >= end_) {
