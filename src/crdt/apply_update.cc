@@ -418,7 +418,12 @@ void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferr
       continue;
     }
     Item* left = item->has_origin() ? store.clean_end(txn, item->origin) : nullptr;
-    Item* right = item->has_right_origin() ? store.clean_start(txn, item->right_origin) : nullptr;
+    Item* right = nullptr;
+    if (item->has_right_origin()) {
+      // Usually the item right of the origin, which then needs no lookup.
+      Item* next = left ? left->right : nullptr;
+      right = next && next->id == item->right_origin ? next : store.clean_start(txn, item->right_origin);
+    }
     if (left) item->origin = left->last_id();
     if (right) item->right_origin = right->id;
     bool lost = (left && left->is_gc()) || (right && right->is_gc());
