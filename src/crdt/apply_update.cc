@@ -241,6 +241,242 @@ std::optional<std::vector<uint8_t>> apply_delete_set(Transaction& txn, const Del
   return enc->finish();
 }
 
+// Loading into an empty document (load_update).
+//
+// The structs of one client section from clock 0 integrate in order with no
+// dependency to wait for, so they are decoded straight into items (no
+// StructRef staging), and the position indexes, which would otherwise take
+// one tree insert per item, are built once from the finished lists. The load
+// gives up (changing nothing) on another client's reference, a Skip, or any
+// malformed input; the general path then decodes again and reports errors.
+
+// The parent named by a struct without origins (the others copy theirs).
+struct LoadParent {
+  size_t item;  // index in LoadedUpdate::items
+  StructRef::ParentKind kind;
+  std::u16string name;  // ParentKind::Root
+  ID id;                // ParentKind::Id
+  bool has_sub = false;
+  std::u16string sub;
+};
+
+struct LoadedUpdate {
+  std::vector<Item*> items;  // in clock order; GC structs already final
+  std::vector<LoadParent> parents;
+  DeleteSet ds;
+
+  LoadedUpdate() = default;
+  LoadedUpdate(const LoadedUpdate&) = delete;
+  LoadedUpdate& operator=(const LoadedUpdate&) = delete;
+  // Items not handed to the store yet are ours.
+  ~LoadedUpdate() {
+    for (Item* item : items) {
+      if (item) free_item(item);
+    }
+  }
+};
+
+// Decodes the update into `out` when it has the shape above; false otherwise.
+bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpdate* out) {
+  auto dec = make_decoder(fmt, data, n);
+  if (!dec->ok()) return false;
+  lib0::Reader& rest = dec->rest();
+  if (rest.read_var_uint() != 1) return false;
+  uint64_t count = rest.read_var_uint();
+  uint64_t client = dec->read_client();
+  uint64_t clock = rest.read_var_uint();
+  if (!dec->ok() || clock != 0 || count == 0) return false;
+  // Each struct takes a byte of the rest stream in v1; v2 compresses, so
+  // the reservation is only a guess there.
+  out->items.reserve(std::min<uint64_t>(count, rest.remaining() + 1));
+  auto own = [&](ID id) { return id.client == client && id.clock < clock; };
+  for (uint64_t i = 0; i < count; ++i) {
+    uint8_t info = dec->read_info();
+    uint8_t ref = info & 0x1f;
+    if (!dec->ok() || ref >= uint8_t(ContentRef::Skip)) return false;
+    if (ref == uint8_t(ContentRef::GC)) {
+      uint64_t len = dec->read_len();
+      if (!dec->ok() || len == 0) return false;
+      out->items.push_back(new_gc(ID{client, clock}, len));
+    } else {
+      Item* item = new_item();
+      out->items.push_back(item);
+      item->id = ID{client, clock};
+      if (info & 0x80) {
+        ID o = dec->read_left_id();
+        if (!own(o)) return false;
+        item->set_origin(&o);
+      }
+      if (info & 0x40) {
+        ID o = dec->read_right_id();
+        if (!own(o)) return false;
+        item->set_right_origin(&o);
+      }
+      if (!(info & 0xc0)) {
+        LoadParent& p = out->parents.emplace_back();
+        p.item = out->items.size() - 1;
+        if (dec->read_parent_info()) {
+          p.kind = StructRef::ParentKind::Root;
+          p.name = dec->read_string();
+        } else {
+          p.kind = StructRef::ParentKind::Id;
+          p.id = dec->read_left_id();
+          if (!own(p.id)) return false;
+        }
+        if (info & 0x20) {
+          p.has_sub = true;
+          p.sub = dec->read_string();
+        }
+      }
+      if (!dec->ok() || !Content::read(*dec, ContentRef(ref), &item->content)) return false;
+      item->length = item->content.length();
+    }
+    uint64_t len = out->items.back()->length;
+    if (!dec->ok() || len == 0 || len > lib0::kMaxSafeInteger - clock) return false;
+    clock += len;
+  }
+  return DeleteSet::read(*dec, &out->ds) && dec->ok();
+}
+
+// Builds the position indexes that loading left out, once the lists are final.
+struct DeferredIndexes {
+  std::vector<Branch*> branches;
+  bool active = true;
+
+  void note(Branch* b) {
+    if (branches.empty() || branches.back() != b) {
+      if (std::find(branches.begin(), branches.end(), b) == branches.end()) branches.push_back(b);
+    }
+  }
+  // From here on items are integrated (and indexed) one by one.
+  void build() {
+    if (!active) return;
+    active = false;
+    for (Branch* b : branches) b->index.build(b->start);
+  }
+};
+
+// integrate_item for a sequence item whose neighbours are already adjacent
+// (what loading meets almost always): links it without the YATA scan and
+// leaves it out of the position index, which DeferredIndexes builds later.
+void link_loaded_item(Transaction& txn, Item* item, Branch*& last_changed) {
+  Branch* parent = item->parent;
+  Item* left = item->left;
+  Item* right;
+  if (left) {
+    right = left->right;
+    left->right = item;
+  } else {
+    right = parent->start;
+    parent->start = item;
+  }
+  item->right = right;
+  if (right) right->left = item;
+  if (item->visible_length() > 0) parent->length += item->length;
+  txn.doc->store.add(item);
+  switch (item->content.ref()) {
+    case ContentRef::Type: {
+      Branch* t = item->content.type();
+      t->doc = txn.doc;
+      t->item = item;
+      break;
+    }
+    case ContentRef::Deleted:
+      txn.delete_set.add(item->id.client, item->id.clock, item->length);
+      item->flags |= Item::kDeleted;
+      break;
+    case ContentRef::Format:
+      parent->has_formatting = true;
+      break;
+    default:
+      break;
+  }
+  // Every item of an empty document is new, so whether a type counts as
+  // changed does not vary from one of its items to the next.
+  if (parent != last_changed) {
+    add_changed_type(txn, parent, nullptr);
+    last_changed = parent;
+  }
+  if (parent->item && parent->item->deleted()) delete_item(txn, item);
+}
+
+// The integration of a LoadedUpdate, as integrate_structs and integrate_ref
+// would do it for the same structs.
+void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferred) {
+  DocImpl& doc = *txn.doc;
+  StructStore& store = doc.store;
+  for (const LoadParent& p : u.parents) {
+    if (p.kind == StructRef::ParentKind::Root) doc.get_or_create_root(p.name);
+  }
+  auto parent = u.parents.begin();
+  Branch* last_changed = nullptr;
+  for (size_t i = 0; i < u.items.size(); ++i) {
+    Item* item = u.items[i];
+    u.items[i] = nullptr;  // the store owns it from here on
+    if (item->is_gc()) {
+      store.add(item);
+      continue;
+    }
+    Item* left = item->has_origin() ? store.clean_end(txn, item->origin) : nullptr;
+    Item* right = nullptr;
+    if (item->has_right_origin()) {
+      // Usually the item right of the origin, which then needs no lookup.
+      Item* next = left ? left->right : nullptr;
+      right = next && next->id == item->right_origin ? next : store.clean_start(txn, item->right_origin);
+    }
+    if (left) item->origin = left->last_id();
+    if (right) item->right_origin = right->id;
+    bool lost = (left && left->is_gc()) || (right && right->is_gc());
+    const LoadParent* named = parent != u.parents.end() && parent->item == i ? &*parent++ : nullptr;
+    if (!lost) {
+      if (!named) {
+        Item* from = left ? left : right;
+        item->parent = from->parent;
+        item->parent_sub = from->parent_sub;
+        lost = item->parent == nullptr;
+      } else if (named->kind == StructRef::ParentKind::Id) {
+        Item* p = store.find(named->id);
+        lost = !p || p->is_gc() || p->content.ref() != ContentRef::Type;
+        if (!lost) item->parent = p->content.type();
+      } else {
+        item->parent = doc.get_or_create_root(named->name);
+      }
+      if (named && named->has_sub) item->parent_sub = doc.intern(named->sub);
+    }
+    if (lost) {
+      ID id = item->id;
+      uint64_t length = item->length;
+      free_item(item);
+      store.add(new_gc(id, length));
+      continue;
+    }
+    item->left = left;
+    item->right = right;
+    if (item->content.countable()) item->flags |= Item::kCountable;
+    Branch* b = item->parent;
+    bool adjacent = left ? left->right == right : right ? right->left == nullptr : b->start == nullptr;
+    if (deferred.active && adjacent && !item->parent_sub) {
+      deferred.note(b);
+      link_loaded_item(txn, item, last_changed);
+      continue;
+    }
+    // Map entries stay out of the position indexes; sequence items need them
+    // complete before integrate_item inserts into them.
+    if (!item->parent_sub) deferred.build();
+    integrate_item(txn, item);
+    last_changed = nullptr;
+  }
+}
+
+// The whole load: integration, delete set, indexes.
+void apply_loaded(Transaction& txn, LoadedUpdate& u) {
+  DeferredIndexes deferred;
+  integrate_loaded(txn, u, deferred);
+  txn.doc->pending_ds = apply_delete_set(txn, u.ds);
+  // After the deletions, which then did not have to update the indexes.
+  deferred.build();
+}
+
 struct DecodedUpdate {
   ClientStructRefs structs;
   DeleteSet ds;
@@ -327,8 +563,22 @@ void apply_decoded(Transaction& txn, DecodedUpdate& u) {
 
 }  // namespace
 
+bool load_update(DocImpl& doc, const uint8_t* data, size_t n, UpdateFormat fmt, const void* origin) {
+  if (!doc.store.clients().empty() || doc.pending_structs || doc.pending_ds) return false;
+  LoadedUpdate loaded;
+  if (!decode_for_load(data, n, fmt, &loaded)) return false;
+  doc.transact(
+      [&](Transaction& txn) {
+        txn.local = false;
+        apply_loaded(txn, loaded);
+      },
+      origin, false);
+  return true;
+}
+
 bool apply_update(DocImpl& doc, const uint8_t* data, size_t n, UpdateFormat fmt, const void* origin,
                   std::string* error) {
+  if (load_update(doc, data, n, fmt, origin)) return true;
   DecodedUpdate u;
   if (!decode_update(data, n, fmt, &u, error)) return false;
   doc.transact(

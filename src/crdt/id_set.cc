@@ -47,8 +47,9 @@ void DeleteSet::sort_and_merge() {
   bool erased = false;
   for (auto it = clients_.begin(); it != clients_.end();) {
     auto& ranges = it->second;
-    std::sort(ranges.begin(), ranges.end(),
-              [](const ClockRange& a, const ClockRange& b) { return a.clock < b.clock; });
+    auto by_clock = [](const ClockRange& a, const ClockRange& b) { return a.clock < b.clock; };
+    // Deletions often arrive in clock order already (a load, a forward delete).
+    if (!std::is_sorted(ranges.begin(), ranges.end(), by_clock)) std::sort(ranges.begin(), ranges.end(), by_clock);
     size_t j = 0;
     for (size_t i = 1; i < ranges.size(); ++i) {
       ClockRange& last = ranges[j];

@@ -132,6 +132,23 @@ uint8_t Reader::read_u8() {
 }
 
 uint64_t Reader::read_var_uint() {
+  // One byte (most lengths and counts) without the general loop.
+  if (p_ < end_ && !(*p_ & 0x80)) return *p_++;
+  // Up to eight bytes (any safe integer but the largest) with the input known
+  // to be long enough: no bounds check per byte. Client ids take five.
+  if (end_ - p_ >= 8) {
+    const uint8_t* p = p_;
+    uint64_t v = 0;
+    for (int shift = 0; shift < 56; shift += 7) {
+      uint8_t b = *p++;
+      v |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) {
+        if (v > kMaxSafeInteger) break;
+        p_ = p;
+        return v;
+      }
+    }
+  }
   uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (p_ >= end_) {

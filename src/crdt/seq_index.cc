@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "item.h"
 
@@ -133,6 +134,39 @@ void SeqIndex::insert_after(Item* left, Item* item) {
   ++count_;
   add_up(leaf, int64_t(len));
   if (leaf->count == kFanout) split(leaf);
+}
+
+void SeqIndex::build(Item* first) {
+  // Nodes are filled to three quarters so that the edits that follow a load
+  // do not split them at once.
+  constexpr int kFill = kFanout * 3 / 4;
+  std::vector<Node*> level;
+  for (Item* item = first; item; item = item->right) {
+    if (level.empty() || level.back()->count == kFill) level.push_back(new Node());
+    Node* leaf = level.back();
+    uint64_t len = item->visible_length();
+    leaf->items[leaf->count] = item;
+    leaf->lens[leaf->count++] = len;
+    item->index_leaf = leaf;
+    ++count_;
+    total_ += len;
+  }
+  if (level.empty()) return;
+  while (level.size() > 1) {
+    std::vector<Node*> up;
+    for (Node* n : level) {
+      if (up.empty() || up.back()->count == kFill) {
+        up.push_back(new Node());
+        up.back()->leaf = false;
+      }
+      Node* p = up.back();
+      p->children[p->count] = n;
+      p->lens[p->count++] = n->sum();
+      n->parent = p;
+    }
+    level = std::move(up);
+  }
+  root_ = level.front();
 }
 
 // Both pieces sit in one leaf, so the sums above it stay as they were.

@@ -34,6 +34,10 @@ class SeqIndex {
   // `right`, directly after `left` in the list, was appended to `left` and
   // unlinked; `left`'s length is already the sum of both.
   void merge_into(Item* left, Item* right);
+  // Indexes the list that starts at `first` (walking Item::right) in one
+  // pass; the index must be empty. Loading a document builds it this way
+  // rather than by one insert per item.
+  void build(Item* first);
   // `item` was unlinked from the list.
   void remove(Item* item);
   // `item`'s visible_length() changed.

@@ -12,30 +12,35 @@ int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
   const Item* last = blocks[hi - 1];
   if (clock >= last->id.clock) return clock < last->id.clock + last->length ? int64_t(hi - 1) : -1;
   // An edit looks up the same few neighbouring blocks several times (split,
-  // delete, collect, merge): try around the previous answer before searching,
-  // since every probe of the search touches another item.
+  // delete, collect, merge), and delete-set walks go from range to nearby
+  // range: gallop away from the previous answer before searching, since every
+  // probe of the search touches another item.
   size_t hint = blocks.lookup_hint();
   if (hint < hi) {
     const Item* b = blocks[hint];
     if (clock < b->id.clock) {
-      if (hint > 0) {
-        const Item* prev = blocks[hint - 1];
-        if (clock >= prev->id.clock) {
-          blocks.set_lookup_hint(hint - 1);
-          return int64_t(hint - 1);
-        }
-      }
       hi = hint;
+      for (size_t step = 1; step <= hint; step *= 2) {
+        size_t at = hint - step;
+        if (clock >= blocks[at]->id.clock) {
+          lo = at;
+          break;
+        }
+        hi = at;
+      }
     } else if (clock < b->id.clock + b->length) {
       return int64_t(hint);
     } else {
-      // hint + 1 < size: the last block was handled above.
-      const Item* next = blocks[hint + 1];
-      if (clock < next->id.clock + next->length) {
-        blocks.set_lookup_hint(hint + 1);
-        return int64_t(hint + 1);
+      lo = hint + 1;
+      for (size_t step = 1; hint + step < hi; step *= 2) {
+        size_t at = hint + step;
+        const Item* p = blocks[at];
+        if (clock < p->id.clock + p->length) {
+          hi = at + 1;
+          break;
+        }
+        lo = at + 1;
       }
-      lo = hint + 2;
     }
   }
   while (lo < hi) {

@@ -1,5 +1,7 @@
 #include "utf.h"
 
+#include <cstring>
+
 namespace conflux::utf {
 
 namespace {
@@ -46,6 +48,17 @@ bool convert_to_utf16(std::string_view s, std::u16string* out, bool strict) {
   out->resize(s.size());
   char16_t* o = out->data();
   for (size_t i = 0; i < s.size();) {
+    // Most text is ASCII: widen eight bytes at a time while it lasts.
+    if (i + 8 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if ((word & 0x8080808080808080u) == 0) {
+        for (size_t k = 0; k < 8; ++k) o[k] = char16_t(static_cast<unsigned char>(s[i + k]));
+        o += 8;
+        i += 8;
+        continue;
+      }
+    }
     unsigned char c = s[i];
     if (c < 0x80) {  // most text is ASCII: no decoding
       *o++ = char16_t(c);
@@ -89,6 +102,16 @@ std::string to_utf8(std::u16string_view s) {
   std::string out(bytes, '\0');
   char* o = out.data();
   for (size_t i = 0; i < s.size(); ++i) {
+    // ASCII runs: four units at a time.
+    while (i + 4 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if (word & 0xFF80FF80FF80FF80u) break;
+      for (size_t k = 0; k < 4; ++k) o[k] = char(s[i + k]);
+      o += 4;
+      i += 4;
+    }
+    if (i == s.size()) break;
     char32_t cp = s[i];
     if (cp < 0x80) {
       *o++ = char(cp);
