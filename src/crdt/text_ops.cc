@@ -457,6 +457,7 @@ std::vector<DeltaOp> text_to_delta(const Branch* text) {
 
 std::u16string text_to_string(const Branch* text) {
   std::u16string s;
+  s.reserve(text->length);  // visible units: the string's length, or more with embeds
   for (const Item* n = text->start; n; n = n->right) {
     if (!n->deleted() && n->content.ref() == ContentRef::String) s += n->content.str();
   }
