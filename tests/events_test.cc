@@ -96,6 +96,35 @@ TEST_CASE("a delete that halves a surrogate pair leaves U+FFFD on both sides, as
   }
 }
 
+TEST_CASE("typing goes where the position is after remote edits, deletes and undone positions", "[events]") {
+  Doc doc(Doc::Options{.client_id = 1});
+  Doc other(Doc::Options{.client_id = 2});
+  Text text = doc.get_text("t");
+  Text theirs = other.get_text("t");
+  auto sync = [&] {
+    REQUIRE(other.apply_update(doc.encode_state_as_update()).ok());
+    REQUIRE(doc.apply_update(other.encode_state_as_update()).ok());
+  };
+  text.insert(0, "ab");
+  text.insert(2, "cd");  // continues the same run
+  sync();
+  theirs.insert(0, "XY");  // shifts every position of ours by two
+  sync();
+  text.insert(4, "!");  // the old end of our typing, now inside it
+  CHECK(text.to_string() == "XYab!cd");
+  text.insert(7, "e");
+  text.remove(6, 2);  // a backspace over the end of the run
+  text.insert(6, "f");
+  CHECK(text.to_string() == "XYab!cf");
+  theirs.remove(0, 1);
+  sync();
+  text.insert(6, "g");  // the typing end again, one unit to the left now
+  CHECK(text.to_string() == "Yab!cfg");
+  sync();
+  CHECK(theirs.to_string() == "Yab!cfg");
+  CHECK(other.encode_state_as_update() == doc.encode_state_as_update());
+}
+
 TEST_CASE("array and map events report what changed", "[events]") {
   Doc doc;
   Array array = doc.get_array("a");

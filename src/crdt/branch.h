@@ -51,6 +51,13 @@ struct Branch {
   // rich-text cleanup after remote changes).
   bool has_formatting = false;
   SeqIndex index;
+  // Where the last local insert into this text ended: `typing_item` holds the
+  // unit before position `typing_end`, as long as the index is still at
+  // `typing_version`. The next keystroke usually lands there, and then needs
+  // no position lookup.
+  Item* typing_item = nullptr;
+  uint64_t typing_end = 0;
+  uint64_t typing_version = ~uint64_t{0};
 
   using Observer = std::function<void(Transaction&, const BranchEvent&)>;
   std::vector<std::pair<uint64_t, Observer>> observers;

@@ -115,6 +115,7 @@ void SeqIndex::split(Node* n) {
 }
 
 void SeqIndex::insert_after(Item* left, Item* item) {
+  ++version_;
   Node* leaf;
   int at;
   if (left && left->index_leaf) {
@@ -137,6 +138,7 @@ void SeqIndex::insert_after(Item* left, Item* item) {
 }
 
 void SeqIndex::build(Item* first) {
+  ++version_;
   // Nodes are filled to three quarters so that the edits that follow a load
   // do not split them at once.
   constexpr int kFill = kFanout * 3 / 4;
@@ -171,6 +173,7 @@ void SeqIndex::build(Item* first) {
 
 // Both pieces sit in one leaf, so the sums above it stay as they were.
 void SeqIndex::insert_split(Item* left, Item* right) {
+  ++version_;
   auto* leaf = static_cast<Node*>(left->index_leaf);
   int at = leaf->slot_of_item(left) + 1;
   leaf->open(at);
@@ -183,6 +186,7 @@ void SeqIndex::insert_split(Item* left, Item* right) {
 }
 
 void SeqIndex::merge_into(Item* left, Item* right) {
+  ++version_;
   auto* leaf = static_cast<Node*>(left->index_leaf);
   int at = leaf && leaf == right->index_leaf ? leaf->slot_of_item(left) : -1;
   if (at < 0 || at + 1 == leaf->count || leaf->items[at + 1] != right) {
@@ -198,6 +202,7 @@ void SeqIndex::merge_into(Item* left, Item* right) {
 }
 
 void SeqIndex::remove(Item* item) {
+  ++version_;
   auto* n = static_cast<Node*>(item->index_leaf);
   if (!n) return;
   int at = n->slot_of_item(item);
@@ -223,6 +228,7 @@ void SeqIndex::remove(Item* item) {
 }
 
 void SeqIndex::update(Item* item) {
+  ++version_;
   auto* n = static_cast<Node*>(item->index_leaf);
   if (!n) return;
   int at = n->slot_of_item(item);
@@ -260,6 +266,7 @@ uint64_t SeqIndex::position_of(const Item* item) const {
 }
 
 void SeqIndex::clear() {
+  ++version_;
   if (root_) free_subtree(root_, true);
   root_ = nullptr;
   count_ = 0;

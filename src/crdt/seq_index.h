@@ -52,6 +52,9 @@ class SeqIndex {
   // Drops everything (the items are not touched except their index slot).
   void clear();
   size_t size() const { return count_; }
+  // Changes with every change above: a position remembered together with
+  // the version it was seen at still holds while the version is the same.
+  uint64_t version() const { return version_; }
 
  private:
   struct Node;
@@ -62,6 +65,7 @@ class SeqIndex {
   Node* root_ = nullptr;
   size_t count_ = 0;
   uint64_t total_ = 0;
+  uint64_t version_ = 0;
 };
 
 }  // namespace conflux

@@ -358,12 +358,24 @@ Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk ch
     // Typing into a text without formatting: no attributes to compare or
     // restore, so of the attribute steps only one has an effect: like Yjs,
     // the new text goes after the deleted items at that position.
-    TextPos pos = find_position(txn, text, index, true);
+    TextPos pos;
+    if (index > 0 && index == text->typing_end && text->typing_version == text->index.version()) {
+      pos.left = text->typing_item;
+      pos.right = pos.left->right;
+    } else {
+      pos = find_position(txn, text, index, true);
+    }
     while (pos.right && pos.right->deleted()) {
       pos.left = pos.right;
       pos.right = pos.right->right;
     }
-    insert_local_item(txn, text, pos.left, pos.right, nullptr, Content::string(std::move(chunk.str)));
+    uint64_t length = chunk.str.size();
+    Item* item = insert_local_item(txn, text, pos.left, pos.right, nullptr, Content::string(std::move(chunk.str)));
+    if (!item->deleted()) {
+      text->typing_item = item;
+      text->typing_end = index + length;
+      text->typing_version = text->index.version();
+    }
     return nullptr;
   }
   TextPos pos = find_position(txn, text, index, attributes == nullptr);
