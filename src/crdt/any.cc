@@ -67,7 +67,7 @@ bool Any::operator==(const Any& o) const {
   if (kind() != o.kind()) return false;
   if (kind() == Kind::Number) {
     double a = as_number(), b = o.as_number();
-    return std::memcmp(&a, &b, sizeof a) == 0 || a == b && std::signbit(a) == std::signbit(b);
+    return std::memcmp(&a, &b, sizeof a) == 0 || (a == b && std::signbit(a) == std::signbit(b));
   }
   return v_ == o.v_;
 }
@@ -173,7 +173,10 @@ bool append_json(std::string& out, const Any& v, bool in_array) {
       const auto& b = v.as_bytes();
       for (size_t i = 0; i < b.size(); ++i) {
         if (i) out.push_back(',');
-        out += "\"" + std::to_string(i) + "\":" + std::to_string(b[i]);
+        out += '"';
+        out += std::to_string(i);
+        out += "\":";
+        out += std::to_string(b[i]);
       }
       out.push_back('}');
       return true;

@@ -217,9 +217,21 @@ std::u16string type_to_string(const Branch* b, TypeRef as) {
       }
       std::sort(attrs.begin(), attrs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
       std::u16string name = lower(b->name);
-      std::u16string out = u"<" + name;
-      for (const auto& [k, v] : attrs) out += u" " + k + u"=\"" + v + u"\"";
-      out += u">" + xml_children_string(b) + u"</" + name + u">";
+      // Appended piece by piece: `literal + string` trips GCC 12's -Wrestrict.
+      std::u16string out = u"<";
+      out += name;
+      for (const auto& [k, v] : attrs) {
+        out += u" ";
+        out += k;
+        out += u"=\"";
+        out += v;
+        out += u"\"";
+      }
+      out += u">";
+      out += xml_children_string(b);
+      out += u"</";
+      out += name;
+      out += u">";
       return out;
     }
     case TypeRef::XmlText:
