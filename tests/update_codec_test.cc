@@ -137,6 +137,11 @@ TEST_CASE("lib0 Writer: varints, strings and raw bytes survive growth, a reused 
   for (int bits = 0; bits <= 53; ++bits) values.push_back((uint64_t{1} << bits) - 1);
   lib0::Writer w;
   for (uint64_t v : values) w.write_var_uint(v);
+  // Repeated values (client ids) come from a memo of the last one's bytes.
+  for (uint64_t v : values) {
+    w.write_repeated_var_uint(v);
+    w.write_repeated_var_uint(v);
+  }
   w.write_var_string(std::u16string_view(u"h\u00e9llo"));
   std::vector<uint8_t> big(300, 7);
   w.write_var_bytes(big);
@@ -147,6 +152,10 @@ TEST_CASE("lib0 Writer: varints, strings and raw bytes survive growth, a reused 
   CHECK(w.empty());
   lib0::Reader r(out);
   for (uint64_t v : values) CHECK(r.read_var_uint() == v);
+  for (uint64_t v : values) {
+    CHECK(r.read_var_uint() == v);
+    CHECK(r.read_var_uint() == v);
+  }
   CHECK(r.read_var_string() == "h\xc3\xa9llo");
   CHECK(r.read_var_bytes() == big);
   CHECK(r.read_f64() == 0.5);

@@ -109,7 +109,7 @@ void DeleteSet::write_clients(UpdateEncoder& enc, const uint64_t* ids, size_t n)
     uint64_t client = ids[i];
     const auto& ranges = *find(client);
     enc.reset_ds_cur_val();
-    enc.rest().write_var_uint(client);
+    enc.rest().write_repeated_var_uint(client);
     enc.rest().write_var_uint(ranges.size());
     for (const ClockRange& r : ranges) {
       enc.write_ds_clock(r.clock);

@@ -26,6 +26,28 @@ void Writer::write_long_var_uint(uint64_t v) {
   len_ += size_t(p - start);
 }
 
+void Writer::write_repeated_var_uint(uint64_t v) {
+  struct Memo {
+    uint64_t value = 0;
+    uint8_t bytes[10] = {0};
+    size_t n = 1;
+  };
+  thread_local Memo memo;
+  if (v != memo.value) {
+    memo.value = v;
+    memo.n = 0;
+    while (v > 0x7f) {
+      memo.bytes[memo.n++] = uint8_t(v | 0x80);
+      v >>= 7;
+    }
+    memo.bytes[memo.n++] = uint8_t(v);
+  }
+  // All ten bytes are copied (a fixed-size copy is two moves), `n` counted.
+  if (buf_.size() - len_ < sizeof memo.bytes) grow(sizeof memo.bytes);
+  std::memcpy(buf_.data() + len_, memo.bytes, sizeof memo.bytes);
+  len_ += memo.n;
+}
+
 void Writer::write_var_int(uint64_t mag, bool negative) {
   write_u8(uint8_t((mag > 0x3f ? 0x80 : 0) | (negative ? 0x40 : 0) | (mag & 0x3f)));
   mag >>= 6;

@@ -37,6 +37,9 @@ class Writer {
     if (v < 0x80) *room(1) = uint8_t(v);
     else write_long_var_uint(v);
   }
+  // The same as write_var_uint, for a value written over and over (a client
+  // id: five bytes, three times in a typical update): its encoding is kept.
+  void write_repeated_var_uint(uint64_t v);
   // Signed varInt in lib0's sign-magnitude form; `negative` with a zero
   // magnitude writes negative zero (0x40), which the v2 column codecs need.
   void write_var_int(uint64_t magnitude, bool negative);

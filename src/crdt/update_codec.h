@@ -88,10 +88,10 @@ class EncoderV1 final : public UpdateEncoder {
   // Writes into `buffer` (cleared), so that a caller encoding many small
   // updates can hand the same memory back each time.
   explicit EncoderV1(std::vector<uint8_t> buffer = {});
-  void write_client(uint64_t c) override { rest_.write_var_uint(c); }
+  void write_client(uint64_t c) override { rest_.write_repeated_var_uint(c); }
   void write_info(uint8_t i) override { rest_.write_u8(i); }
   void write_left_id(ID id) override {
-    rest_.write_var_uint(id.client);
+    rest_.write_repeated_var_uint(id.client);
     rest_.write_var_uint(id.clock);
   }
   void write_right_id(ID id) override { write_left_id(id); }
