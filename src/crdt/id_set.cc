@@ -98,7 +98,7 @@ std::vector<uint64_t> DeleteSet::sorted_clients() const {
 }
 
 void DeleteSet::write(UpdateEncoder& enc) const {
-  if (clients_.size() == 1) return write_clients(enc, &clients_[0].first, 1);
+  if (clients_.size() <= 1) return write_clients(enc, clients_.empty() ? nullptr : &clients_[0].first, clients_.size());
   std::vector<uint64_t> ids = sorted_clients();
   write_clients(enc, ids.data(), ids.size());
 }
