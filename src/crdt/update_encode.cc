@@ -39,6 +39,22 @@ void write_item(UpdateEncoder& enc, const Item& item, uint64_t offset) {
   item.content.write(enc, offset);
 }
 
+namespace {
+
+// One client's section: its structs from clock `from` on, the first one cut there.
+void write_client_structs(UpdateEncoder& enc, const StructStore& store, uint64_t client, uint64_t from) {
+  const BlockList& blocks = *store.blocks(client);
+  uint64_t clock = std::max(from, blocks.front()->id.clock);
+  size_t start = size_t(find_block_index(blocks, clock));
+  enc.rest().write_var_uint(blocks.size() - start);
+  enc.write_client(client);
+  enc.rest().write_var_uint(clock);
+  write_item(enc, *blocks[start], clock - blocks[start]->id.clock);
+  for (size_t i = start + 1; i < blocks.size(); ++i) write_item(enc, *blocks[i], 0);
+}
+
+}  // namespace
+
 void write_structs(UpdateEncoder& enc, const StructStore& store, const StateVector& target) {
   // client, start clock; kept between calls (one per transaction) to save
   // an allocation per update.
@@ -53,16 +69,7 @@ void write_structs(UpdateEncoder& enc, const StructStore& store, const StateVect
   }
   std::sort(sections.begin(), sections.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   enc.rest().write_var_uint(sections.size());
-  for (const auto& [client, target_clock] : sections) {
-    const BlockList& blocks = *store.blocks(client);
-    uint64_t clock = std::max(target_clock, blocks.front()->id.clock);
-    size_t start = size_t(find_block_index(blocks, clock));
-    enc.rest().write_var_uint(blocks.size() - start);
-    enc.write_client(client);
-    enc.rest().write_var_uint(clock);
-    write_item(enc, *blocks[start], clock - blocks[start]->id.clock);
-    for (size_t i = start + 1; i < blocks.size(); ++i) write_item(enc, *blocks[i], 0);
-  }
+  for (const auto& [client, from] : sections) write_client_structs(enc, store, client, from);
 }
 
 void write_structs_since(UpdateEncoder& enc, const StructStore& store, const StateVector& changed) {
@@ -71,15 +78,7 @@ void write_structs_since(UpdateEncoder& enc, const StructStore& store, const Sta
   enc.rest().write_var_uint(changed.size());
   for (auto it = changed.end(); it != changed.begin();) {
     --it;
-    const auto& [client, before] = *it;
-    const BlockList& blocks = *store.blocks(client);
-    uint64_t clock = std::max(before, blocks.front()->id.clock);
-    size_t start = size_t(find_block_index(blocks, clock));
-    enc.rest().write_var_uint(blocks.size() - start);
-    enc.write_client(client);
-    enc.rest().write_var_uint(clock);
-    write_item(enc, *blocks[start], clock - blocks[start]->id.clock);
-    for (size_t i = start + 1; i < blocks.size(); ++i) write_item(enc, *blocks[i], 0);
+    write_client_structs(enc, store, it->first, it->second);
   }
 }
 
