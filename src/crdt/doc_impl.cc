@@ -18,11 +18,8 @@ void Transaction::reset(bool is_local, const void* o) {
   before_state.clear();
   delete_set.clear();
   merge_structs.clear();
-  for (auto& entry : changed) {
-    entry.second.clear();
-    spare_subs.push_back(std::move(entry.second));
-  }
-  changed.clear();
+  for (size_t i = 0; i < changed_count; ++i) changed[i].second.clear();
+  changed_count = 0;
   if (!changed_index.empty()) changed_index.clear();  // an empty clear still wipes the buckets
   need_formatting_cleanup = false;
 }
@@ -40,16 +37,16 @@ void Transaction::forget_changed_type(Branch* type) {
     changed_index.erase(it);
     return;
   }
-  for (auto& entry : changed) {
-    if (entry.first == type) entry.first = nullptr;
+  for (size_t i = 0; i < changed_count; ++i) {
+    if (changed[i].first == type) changed[i].first = nullptr;
   }
 }
 
 void Transaction::add_changed_type(Branch* type, const std::u16string* parent_sub) {
   constexpr size_t kLinearLimit = 8;
-  size_t at = changed.size();
-  if (changed.size() <= kLinearLimit) {
-    for (size_t i = 0; i < changed.size(); ++i) {
+  size_t at = changed_count;
+  if (changed_count <= kLinearLimit) {
+    for (size_t i = 0; i < changed_count; ++i) {
       if (changed[i].first == type) {
         at = i;
         break;
@@ -57,18 +54,16 @@ void Transaction::add_changed_type(Branch* type, const std::u16string* parent_su
     }
   } else {
     if (changed_index.empty()) {
-      for (size_t i = 0; i < changed.size(); ++i) changed_index.emplace(changed[i].first, i);
+      for (size_t i = 0; i < changed_count; ++i) changed_index.emplace(changed[i].first, i);
     }
-    auto [it, inserted] = changed_index.emplace(type, changed.size());
+    auto [it, inserted] = changed_index.emplace(type, changed_count);
     at = it->second;
   }
-  if (at == changed.size()) {
-    if (spare_subs.empty()) {
-      changed.emplace_back(type, std::vector<const std::u16string*>{});
-    } else {
-      changed.emplace_back(type, std::move(spare_subs.back()));
-      spare_subs.pop_back();
-    }
+  if (at == changed_count) {
+    // A new entry, in a left-over slot (its key list already empty) if any.
+    if (changed_count == changed.size()) changed.emplace_back(type, std::vector<const std::u16string*>{});
+    else changed[changed_count].first = type;
+    ++changed_count;
   }
   auto& subs = changed[at].second;
   if (std::find(subs.begin(), subs.end(), parent_sub) == subs.end()) subs.push_back(parent_sub);

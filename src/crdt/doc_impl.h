@@ -36,10 +36,12 @@ class Transaction {
   DeleteSet delete_set;
   // IDs of items split in this transaction; they are re-merged at its end.
   std::vector<ID> merge_structs;
-  // Changed types, each with the keys that changed (nullptr = the sequence).
+  // Changed types, each with the keys that changed (nullptr = the sequence):
+  // the first `changed_count` entries. The ones after are left over from
+  // earlier transactions, kept with their memory (one runs per keystroke).
   std::vector<std::pair<Branch*, std::vector<const std::u16string*>>> changed;
-  std::unordered_map<Branch*, size_t> changed_index;  // used once `changed` is long
-  std::vector<std::vector<const std::u16string*>> spare_subs;  // kept by reset()
+  size_t changed_count = 0;
+  std::unordered_map<Branch*, size_t> changed_index;  // used once `changed_count` is large
   bool need_formatting_cleanup = false;
 
   void add_changed_type(Branch* type, const std::u16string* parent_sub);

@@ -5,7 +5,7 @@ namespace conflux {
 void call_observers(Transaction& txn) {
   // Observers that change the document do so in new transactions, so this
   // transaction's list of changed types stays as it is.
-  for (size_t i = 0; i < txn.changed.size(); ++i) {
+  for (size_t i = 0; i < txn.changed_count; ++i) {
     auto& [type, subs] = txn.changed[i];
     if (type == nullptr || type->deleted()) continue;
     if (!txn.local && is_text_like(type->ref) && type->has_formatting) txn.need_formatting_cleanup = true;
