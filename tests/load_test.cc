@@ -6,8 +6,11 @@
 #include "apply_update.h"
 #include "struct_ref.h"
 #include "test_util.h"
+#include "text_ops.h"
 #include "trace.h"
 #include "update_encode.h"
+#include "update_utils.h"
+#include "utf.h"
 
 using namespace conflux;
 using namespace conflux::test;
@@ -141,4 +144,142 @@ TEST_CASE("a loaded trace document equals its source, edits and reports its load
     CHECK(text.length() == original.length());
     CHECK(text.to_string() == original.to_string());
   }
+}
+
+namespace {
+
+// The general path's result for a one-client update: a struct of another
+// client in the document first makes load_update decline it.
+std::vector<uint8_t> general_state(const std::vector<uint8_t>& update, bool gc, std::string* text) {
+  Doc other(Doc::Options{.client_id = 999});
+  other.get_text("other").insert(0, "x");
+  DocImpl doc(1, gc);
+  std::vector<uint8_t> first = other.encode_state_as_update();
+  REQUIRE(apply_update(doc, first.data(), first.size(), UpdateFormat::V1, nullptr, nullptr));
+  REQUIRE(apply_update(doc, update.data(), update.size(), UpdateFormat::V1, nullptr, nullptr));
+  *text = utf::to_utf8(text_to_string(doc.get_or_create_root(u"text")));
+  StateVector without_other;
+  without_other[999] = 1;
+  return encode_state_as_update(doc, without_other, UpdateFormat::V1);
+}
+
+std::vector<uint8_t> loaded_state(const std::vector<uint8_t>& update, bool gc, std::string* text) {
+  DocImpl doc(1, gc);
+  REQUIRE(load_update(doc, update.data(), update.size(), UpdateFormat::V1, nullptr));
+  *text = text_to_utf8(doc.get_or_create_root(u"text"));
+  return state_of(doc, UpdateFormat::V1);
+}
+
+void check_load_is_general(const std::vector<uint8_t>& update, bool gc) {
+  std::string general_text, loaded_text;
+  std::vector<uint8_t> general = general_state(update, gc, &general_text);
+  CHECK(hex(loaded_state(update, gc, &loaded_text)) == hex(general));
+  CHECK(loaded_text == general_text);
+}
+
+void write_var_uint(std::vector<uint8_t>* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(uint8_t(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(uint8_t(v));
+}
+
+}  // namespace
+
+TEST_CASE("a load merges and splits structs as the general path does", "[load]") {
+  uint64_t seed = 7;
+  auto next = [&](uint64_t n) {
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    return (seed >> 33) % n;
+  };
+  for (int round = 0; round < 120; ++round) {
+    bool gc = round % 2 == 0;
+    Doc source(Doc::Options{.client_id = 5, .gc = gc});
+    Text text = source.get_text("text");
+    std::vector<std::vector<uint8_t>> deletions;  // each delete alone, as an update
+    Subscription sub = source.on_update([&](const Bytes& u, const Transaction&) { deletions.push_back(u); });
+    std::vector<uint8_t> before_deletes;
+    for (int step = 0; step < 60; ++step) {
+      uint64_t len = text.length();
+      uint64_t pos = next(len + 1);
+      if (step == 40) {
+        before_deletes = source.encode_state_as_update();
+        deletions.clear();
+      }
+      // Some rounds delete only after the early state, which then has no delete set.
+      if (len > 0 && next(3) == 0 && (round % 3 != 0 || step >= 40)) {
+        uint64_t at = next(len);
+        text.remove(at, 1 + next(std::min<uint64_t>(4, len - at)));
+      } else if (next(8) == 0 && len > 0) {
+        text.format(pos == len ? 0 : pos, 1, Attrs{{"bold", Any(true)}});
+      } else {
+        // Typing: runs at one place merge.
+        uint64_t n = 1 + next(3);
+        for (uint64_t k = 0; k < n; ++k) text.insert(pos + k, std::string(1, char('a' + next(26))));
+      }
+    }
+    INFO("round " << round);
+    std::vector<std::vector<uint8_t>> inputs{source.encode_state_as_update()};
+    // The early state with the later deletions: ranges that cut items.
+    std::vector<uint8_t> merged;
+    std::vector<std::vector<uint8_t>> parts{before_deletes};
+    parts.insert(parts.end(), deletions.begin(), deletions.end());
+    REQUIRE(merge_updates(parts, UpdateFormat::V1, &merged));
+    inputs.push_back(merged);
+    // The early state with random ranges that cut items: merged into its
+    // delete set (sorted), or as its delete set when it has none, in any
+    // order, overlapping, past the end.
+    std::vector<std::pair<uint64_t, uint64_t>> ranges(1 + next(12));
+    for (auto& [clock, len] : ranges) {
+      clock = next(120);
+      len = 1 + next(5);
+    }
+    std::vector<uint8_t> ds;
+    write_var_uint(&ds, 1);
+    write_var_uint(&ds, 5);
+    write_var_uint(&ds, ranges.size());
+    for (auto [clock, len] : ranges) {
+      write_var_uint(&ds, clock);
+      write_var_uint(&ds, len);
+    }
+    std::vector<uint8_t> only_ds{0};
+    only_ds.insert(only_ds.end(), ds.begin(), ds.end());
+    REQUIRE(merge_updates({before_deletes, only_ds}, UpdateFormat::V1, &merged));
+    inputs.push_back(merged);
+    if (before_deletes.back() == 0) {  // no delete set of its own
+      std::vector<uint8_t> raw = before_deletes;
+      raw.pop_back();
+      raw.insert(raw.end(), ds.begin(), ds.end());
+      inputs.push_back(raw);
+    }
+    for (const auto& input : inputs) check_load_is_general(input, gc);
+  }
+}
+
+TEST_CASE("a load merges a deleted item with the deleted start of the next one", "[load]") {
+  for (bool gc : {true, false}) {
+    // "a" "b" "cd": deleting b split them; b and cd could merge but for
+    // their deletion state.
+    Doc source(Doc::Options{.client_id = 5, .gc = gc});
+    Text text = source.get_text("text");
+    text.insert(0, "abcd");
+    text.remove(1, 1);
+    std::vector<uint8_t> state = source.encode_state_as_update();
+    // A delete set that takes c too, cutting "cd".
+    std::vector<uint8_t> c_deleted{0, 1, 5, 1, 2, 1}, update;
+    REQUIRE(merge_updates({state, c_deleted}, UpdateFormat::V1, &update));
+    check_load_is_general(update, gc);
+  }
+}
+
+TEST_CASE("a load merges items its delete set deletes when the ranges come in any order", "[load]") {
+  // Client 5 writes "a", then "b" after it as a struct of its own (which a
+  // document would have merged); the delete set takes b, then a.
+  const std::vector<uint8_t> update{
+      1, 2, 5, 0,                               // one client: two structs from clock 0
+      0x04, 1, 4, 't', 'e', 'x', 't', 1, 'a',   // "a" in the root "text"
+      0x84, 5, 0, 1, 'b',                       // "b" after 5:0
+      1, 5, 2, 1, 1, 0, 1};                     // delete set: 5: [1, 2), [0, 1)
+  for (bool gc : {true, false}) check_load_is_general(update, gc);
 }

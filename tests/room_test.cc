@@ -429,7 +429,7 @@ TEST_CASE("rooms are created once, unloaded when idle, and closed on shutdown", 
   std::vector<std::shared_ptr<Session>> sessions;
   for (int i = 0; i < 20; ++i) {
     peers.push_back(std::make_shared<FakePeer>());
-    sessions.push_back(f.rooms.join("busy", Fixture::who("u" + std::to_string(i)), peers.back()));
+    sessions.push_back(f.rooms.join("busy", Fixture::who(std::string("u").append(std::to_string(i))), peers.back()));
   }
   auto other = std::make_shared<FakePeer>();
   auto so = f.rooms.join("other", Fixture::who("o"), other);

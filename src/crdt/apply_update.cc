@@ -262,19 +262,45 @@ struct LoadParent {
 
 struct LoadedUpdate {
   std::vector<Item*> items;  // in clock order; GC structs already final
+  // For each item with an origin, the index of the item that the origin ends,
+  // or kMidItem when it falls inside one (which will be split), or for the rest.
+  static constexpr uint32_t kMidItem = UINT32_MAX;
+  std::vector<uint32_t> lefts;
   std::vector<LoadParent> parents;
   DeleteSet ds;
+  size_t stored = 0;  // items[0, stored) belong to the store
 
   LoadedUpdate() = default;
   LoadedUpdate(const LoadedUpdate&) = delete;
   LoadedUpdate& operator=(const LoadedUpdate&) = delete;
-  // Items not handed to the store yet are ours.
   ~LoadedUpdate() {
-    for (Item* item : items) {
-      if (item) free_item(item);
-    }
+    for (size_t i = stored; i < items.size(); ++i) free_item(items[i]);
   }
 };
+
+// Sets lefts[item] to the index of the item ending at each origin clock (all
+// below ends.back()), or leaves kMidItem. Branch-free binary searches over
+// `ends`, a batch of them in step: each probe waits for memory (the comparisons
+// of a random search would also mispredict), so a batch keeps loads in flight.
+void resolve_far_origins(const std::vector<uint64_t>& ends, const std::vector<std::pair<uint32_t, uint64_t>>& far,
+                         std::vector<uint32_t>* lefts) {
+  constexpr size_t kBatch = 16;
+  for (size_t first = 0; first < far.size(); first += kBatch) {
+    size_t m = std::min(kBatch, far.size() - first);
+    const std::pair<uint32_t, uint64_t>* q = far.data() + first;
+    const uint64_t* base[kBatch];
+    for (size_t k = 0; k < m; ++k) base[k] = ends.data();
+    for (size_t len = ends.size(); len > 1;) {
+      size_t half = len / 2;
+      for (size_t k = 0; k < m; ++k) base[k] = base[k][half - 1] <= q[k].second ? base[k] + half : base[k];
+      len -= half;
+    }
+    for (size_t k = 0; k < m; ++k) {
+      const uint64_t* at = base[k] + (*base[k] <= q[k].second);  // the first end > the clock
+      if (*at == q[k].second + 1) (*lefts)[q[k].first] = uint32_t(at - ends.data());
+    }
+  }
+}
 
 // Decodes the update into `out` when it has the shape above; false otherwise.
 bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpdate* out) {
@@ -289,8 +315,16 @@ bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpda
   // Each struct takes a byte of the rest stream in v1; v2 compresses, so
   // the reservation is only a guess there.
   out->items.reserve(std::min<uint64_t>(count, rest.remaining() + 1));
+  out->lefts.reserve(out->items.capacity());
+  // The clock after each item: origins are searched here, in one small
+  // array, rather than in the store, whose search reads an item per probe.
+  std::vector<uint64_t> ends;
+  ends.reserve(out->items.capacity());
   auto own = [&](ID id) { return id.client == client && id.clock < clock; };
+  // Origins other than the previous struct's end, searched once all ends are known.
+  std::vector<std::pair<uint32_t, uint64_t>> far;  // (item, origin clock)
   for (uint64_t i = 0; i < count; ++i) {
+    if (out->items.size() >= LoadedUpdate::kMidItem) return false;
     uint8_t info = dec->read_info();
     uint8_t ref = info & 0x1f;
     if (!dec->ok() || ref >= uint8_t(ContentRef::Skip)) return false;
@@ -298,6 +332,7 @@ bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpda
       uint64_t len = dec->read_len();
       if (!dec->ok() || len == 0) return false;
       out->items.push_back(new_gc(ID{client, clock}, len));
+      out->lefts.push_back(LoadedUpdate::kMidItem);
     } else {
       Item* item = new_item();
       out->items.push_back(item);
@@ -306,6 +341,14 @@ bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpda
         ID o = dec->read_left_id();
         if (!own(o)) return false;
         item->set_origin(&o);
+        if (ends.back() == o.clock + 1) {  // most often
+          out->lefts.push_back(uint32_t(ends.size() - 1));
+        } else {
+          far.emplace_back(uint32_t(out->lefts.size()), o.clock);
+          out->lefts.push_back(LoadedUpdate::kMidItem);
+        }
+      } else {
+        out->lefts.push_back(LoadedUpdate::kMidItem);
       }
       if (info & 0x40) {
         ID o = dec->read_right_id();
@@ -334,8 +377,11 @@ bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpda
     uint64_t len = out->items.back()->length;
     if (!dec->ok() || len == 0 || len > lib0::kMaxSafeInteger - clock) return false;
     clock += len;
+    ends.push_back(clock);
   }
-  return DeleteSet::read(*dec, &out->ds) && dec->ok();
+  if (!DeleteSet::read(*dec, &out->ds) || !dec->ok()) return false;
+  resolve_far_origins(ends, far, &out->lefts);
+  return true;
 }
 
 // Builds the position indexes that loading left out, once the lists are final.
@@ -400,6 +446,37 @@ void link_loaded_item(Transaction& txn, Item* item, Branch*& last_changed) {
   if (parent->item && parent->item->deleted()) delete_item(txn, item);
 }
 
+// What the load's delete set does to each item (walked in clock order).
+class DeleteFates {
+ public:
+  enum Fate : uint8_t { kKept, kDeleted, kUnknown };
+
+  DeleteFates(const DeleteSet& ds, uint64_t client) {
+    const std::vector<ClockRange>* r = ds.find(client);
+    if (!r) return;
+    ranges_ = r;
+    // Yjs writes them sorted; other orders are left unpredicted.
+    for (size_t k = 1; k < r->size() && sorted_; ++k) sorted_ = (*r)[k - 1].end() <= (*r)[k].clock;
+  }
+
+  Fate of(const Item* item) {
+    if (item->deleted()) return kDeleted;
+    if (!ranges_) return kKept;
+    if (!sorted_) return kUnknown;
+    uint64_t clock = item->id.clock, end = clock + item->length;
+    while (next_ < ranges_->size() && (*ranges_)[next_].end() <= clock) ++next_;
+    if (next_ == ranges_->size() || (*ranges_)[next_].clock >= end) return kKept;
+    const ClockRange& r = (*ranges_)[next_];
+    // Partly deleted: it will be split.
+    return r.clock <= clock && r.end() >= end ? kDeleted : kUnknown;
+  }
+
+ private:
+  const std::vector<ClockRange>* ranges_ = nullptr;
+  bool sorted_ = true;
+  size_t next_ = 0;
+};
+
 // The integration of a LoadedUpdate, as integrate_structs and integrate_ref
 // would do it for the same structs.
 void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferred) {
@@ -410,19 +487,33 @@ void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferr
   }
   auto parent = u.parents.begin();
   Branch* last_changed = nullptr;
-  for (size_t i = 0; i < u.items.size(); ++i) {
+  // While no struct has been split, the store holds u.items[0, i) (lost items
+  // replaced there too), and an origin ending a struct needs no store lookup.
+  bool unsplit = true;
+  auto origin_item = [&](size_t i, ID origin) -> Item* {
+    if (unsplit && u.lefts[i] != LoadedUpdate::kMidItem) return u.items[u.lefts[i]];
+    unsplit = false;
+    return store.clean_end(txn, origin);
+  };
+  bool has_types = false;
+  auto integrate_at = [&](size_t i) {
     Item* item = u.items[i];
-    u.items[i] = nullptr;  // the store owns it from here on
+    u.stored = i + 1;  // the store owns it from here on
     if (item->is_gc()) {
       store.add(item);
-      continue;
+      return;
     }
-    Item* left = item->has_origin() ? store.clean_end(txn, item->origin) : nullptr;
+    Item* left = item->has_origin() ? origin_item(i, item->origin) : nullptr;
     Item* right = nullptr;
     if (item->has_right_origin()) {
       // Usually the item right of the origin, which then needs no lookup.
       Item* next = left ? left->right : nullptr;
-      right = next && next->id == item->right_origin ? next : store.clean_start(txn, item->right_origin);
+      if (next && next->id == item->right_origin) {
+        right = next;
+      } else {
+        right = store.clean_start(txn, item->right_origin);
+        unsplit = false;  // it may have split
+      }
     }
     if (left) item->origin = left->last_id();
     if (right) item->right_origin = right->id;
@@ -447,25 +538,69 @@ void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferr
       ID id = item->id;
       uint64_t length = item->length;
       free_item(item);
-      store.add(new_gc(id, length));
-      continue;
+      u.items[i] = new_gc(id, length);
+      store.add(u.items[i]);
+      return;
     }
     item->left = left;
     item->right = right;
     if (item->content.countable()) item->flags |= Item::kCountable;
+    has_types |= item->content.ref() == ContentRef::Type;
     Branch* b = item->parent;
     bool adjacent = left ? left->right == right : right ? right->left == nullptr : b->start == nullptr;
     if (deferred.active && adjacent && !item->parent_sub) {
       deferred.note(b);
       link_loaded_item(txn, item, last_changed);
-      continue;
+      return;
     }
     // Map entries stay out of the position indexes; sequence items need them
     // complete before integrate_item inserts into them.
     if (!item->parent_sub) deferred.build();
     integrate_item(txn, item);
     last_changed = nullptr;
+  };
+
+  // The transaction's cleanup would try to merge every struct with its left
+  // neighbour, reading all items once more. Most pairs are ruled out here,
+  // while at hand, by what does not change before that merge: origins; which
+  // structs are GC (types aside: their collected children turn into GC
+  // structs); which items the delete set deletes, and the content of items
+  // it keeps (later deletions are other transactions', which merge around
+  // them). The rest are listed for the cleanup (merge_structs).
+  uint64_t client = u.items[0]->id.client;
+  DeleteFates fates(u.ds, client);
+  auto list_if_mergeable = [&](const Item* l, DeleteFates::Fate lf, const Item* r, DeleteFates::Fate rf) {
+    bool may;
+    if (l->is_gc() || r->is_gc()) {
+      may = l->is_gc() && r->is_gc();
+    } else {
+      may = r->has_origin() && r->origin == l->last_id() && r->has_right_origin() == l->has_right_origin() &&
+            (!r->has_right_origin() || r->right_origin == l->right_origin);
+      if (lf != DeleteFates::kUnknown && rf != DeleteFates::kUnknown) {
+        may = may && lf == rf &&
+              (lf == DeleteFates::kDeleted || (l->content.ref() == r->content.ref() && l->content.mergeable()));
+      }
+    }
+    if (may) txn.merge_structs.push_back(r->id);
+  };
+  // Origins point anywhere back in the document: their items are fetched
+  // ahead, while earlier ones integrate.
+  constexpr size_t kAhead = 8;
+  DeleteFates::Fate prev_fate = DeleteFates::kUnknown;
+  for (size_t i = 0; i < u.items.size(); ++i) {
+    if (i + kAhead < u.items.size() && u.lefts[i + kAhead] != LoadedUpdate::kMidItem) {
+      const char* ahead = reinterpret_cast<const char*>(u.items[u.lefts[i + kAhead]]);
+      __builtin_prefetch(ahead);
+      __builtin_prefetch(ahead + 64);
+    }
+    integrate_at(i);
+    DeleteFates::Fate fate = fates.of(u.items[i]);
+    if (i > 0) list_if_mergeable(u.items[i - 1], prev_fate, u.items[i], fate);
+    prev_fate = fate;
   }
+  // Splits (which list themselves) leave u.items behind the store. Observers
+  // writing as the loaded client would append structs the list misses.
+  if (unsplit && !has_types && client != doc.client_id) txn.merges_listed = client;
 }
 
 // The whole load: integration, delete set, indexes.

@@ -205,7 +205,7 @@ Subscription add_branch_observer(Branch* b, Branch::Observer obs) {
 // ---- Text ----
 
 uint64_t Text::length() const { return b_->length; }
-std::string Text::to_string() const { return utf::to_utf8(text_to_string(b_)); }
+std::string Text::to_string() const { return text_to_utf8(b_); }
 
 namespace {
 std::vector<Delta> public_delta(const std::vector<DeltaOp>& ops) {

@@ -18,6 +18,7 @@ void Transaction::reset(bool is_local, const void* o) {
   before_state.clear();
   delete_set.clear();
   merge_structs.clear();
+  merges_listed.reset();
   for (size_t i = 0; i < changed_count; ++i) changed[i].second.clear();
   changed_count = 0;
   if (!changed_index.empty()) changed_index.clear();  // an empty clear still wipes the buckets
@@ -157,7 +158,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     }
     for (auto& [client, ranges] : t.delete_set.clients()) {
       BlockList* blocks = store.blocks(client);
-      if (!blocks || blocks->empty()) continue;
+      if (!blocks || blocks->empty() || t.merges_listed == client) continue;
       for (size_t di = ranges.size(); di-- > 0;) {
         const ClockRange& r = ranges[di];
         int64_t last = find_block_index(*blocks, r.end() - 1);
@@ -168,6 +169,7 @@ void DocImpl::cleanup_transactions(size_t i) {
       }
     }
     for (const auto& [client, before] : t.before_state) {
+      if (t.merges_listed == client) continue;
       BlockList* blocks = store.blocks(client);
       int64_t first = std::max<int64_t>(find_block_index(*blocks, before), 1);
       for (int64_t si = int64_t(blocks->size()) - 1; si >= first;) {

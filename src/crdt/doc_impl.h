@@ -36,6 +36,9 @@ class Transaction {
   DeleteSet delete_set;
   // IDs of items split in this transaction; they are re-merged at its end.
   std::vector<ID> merge_structs;
+  // A load listed in merge_structs every struct of this client that may merge
+  // with its left neighbour: the merge passes over ranges skip the client.
+  std::optional<uint64_t> merges_listed;
   // Changed types, each with the keys that changed (nullptr = the sequence):
   // the first `changed_count` entries. The ones after are left over from
   // earlier transactions, kept with their memory (one runs per keystroke).

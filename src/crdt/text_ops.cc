@@ -6,6 +6,7 @@
 
 #include "block.h"
 #include "local_ops.h"
+#include "utf.h"
 
 namespace conflux {
 
@@ -473,6 +474,16 @@ std::u16string text_to_string(const Branch* text) {
   for (const Item* n = text->start; n; n = n->right) {
     if (!n->deleted() && n->content.ref() == ContentRef::String) s += n->content.str();
   }
+  return s;
+}
+
+std::string text_to_utf8(const Branch* text) {
+  std::string s;
+  utf::Utf8Appender out(&s, text->length + 4);  // exact for ASCII, with room for the last piece's slack
+  for (const Item* n = text->start; n; n = n->right) {
+    if (!n->deleted() && n->content.ref() == ContentRef::String) out.append(n->content.str());
+  }
+  out.finish();
   return s;
 }
 

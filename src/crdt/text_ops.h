@@ -45,6 +45,8 @@ struct DeltaOp {
 
 std::vector<DeltaOp> text_to_delta(const Branch* text);
 std::u16string text_to_string(const Branch* text);
+// The same as UTF-8, without the UTF-16 string in between.
+std::string text_to_utf8(const Branch* text);
 
 // Applies a delta (Y.Text.applyDelta). Inserted types must be given as
 // `owned_types` in op order (their branches are moved into the document).

@@ -168,7 +168,7 @@ Any type_to_json(const Branch* b, TypeRef as) {
   TypeRef ref = b->ref != TypeRef::Unset ? b->ref : (as != TypeRef::Unset ? as : infer_type(b));
   switch (ref) {
     case TypeRef::Text:
-      return Any(utf::to_utf8(text_to_string(b)));
+      return Any(text_to_utf8(b));
     case TypeRef::Array: {
       Any::Array out;
       for (const Item* n = b->start; n; n = n->right) {

@@ -1,5 +1,6 @@
 #include "utf.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace conflux::utf {
@@ -95,12 +96,36 @@ std::u16string to_utf16(std::string_view s) {
 
 bool valid_utf8_to_utf16(std::string_view s, std::u16string* out) { return convert_to_utf16(s, out, true); }
 
-std::string to_utf8(std::u16string_view s) {
-  // Exact for the BMP; a surrogate pair is counted six bytes and takes four.
+namespace {
+// Upper bound of the UTF-8 size of `s`: exact for the BMP; a surrogate pair is
+// counted six bytes and takes four.
+size_t utf8_bound(std::u16string_view s) {
   size_t bytes = 0;
   for (char16_t c : s) bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
-  std::string out(bytes, '\0');
-  char* o = out.data();
+  return bytes;
+}
+
+char* write_code_point(char32_t cp, char* o) {
+  if (cp < 0x80) {
+    *o++ = char(cp);
+  } else if (cp < 0x800) {
+    *o++ = char(0xC0 | (cp >> 6));
+    *o++ = char(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *o++ = char(0xE0 | (cp >> 12));
+    *o++ = char(0x80 | ((cp >> 6) & 0x3F));
+    *o++ = char(0x80 | (cp & 0x3F));
+  } else {
+    *o++ = char(0xF0 | (cp >> 18));
+    *o++ = char(0x80 | ((cp >> 12) & 0x3F));
+    *o++ = char(0x80 | ((cp >> 6) & 0x3F));
+    *o++ = char(0x80 | (cp & 0x3F));
+  }
+  return o;
+}
+
+// Writes `s` at `o` (room for utf8_bound(s) bytes); returns the end.
+char* write_utf8(std::u16string_view s, char* o) {
   for (size_t i = 0; i < s.size(); ++i) {
     // ASCII runs: four units at a time.
     while (i + 4 <= s.size()) {
@@ -123,22 +148,53 @@ std::string to_utf8(std::u16string_view s) {
     } else if (is_high_surrogate(s[i]) || is_low_surrogate(s[i])) {
       cp = 0xFFFD;
     }
-    if (cp < 0x800) {
-      *o++ = char(0xC0 | (cp >> 6));
-      *o++ = char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      *o++ = char(0xE0 | (cp >> 12));
-      *o++ = char(0x80 | ((cp >> 6) & 0x3F));
-      *o++ = char(0x80 | (cp & 0x3F));
-    } else {
-      *o++ = char(0xF0 | (cp >> 18));
-      *o++ = char(0x80 | ((cp >> 12) & 0x3F));
-      *o++ = char(0x80 | ((cp >> 6) & 0x3F));
-      *o++ = char(0x80 | (cp & 0x3F));
-    }
+    o = write_code_point(cp, o);
   }
-  out.resize(size_t(o - out.data()));
+  return o;
+}
+}  // namespace
+
+std::string to_utf8(std::u16string_view s) {
+  std::string out(utf8_bound(s), '\0');
+  out.resize(size_t(write_utf8(s, out.data()) - out.data()));
   return out;
+}
+
+Utf8Appender::Utf8Appender(std::string* out, size_t expected) : out_(out), used_(out->size()) {
+  out_->resize(used_ + expected);
+}
+
+void Utf8Appender::append(std::u16string_view s) {
+  if (s.empty()) return;
+  char32_t first = 0;  // a code point completed or ended by the previous piece
+  if (high_) {
+    first = is_low_surrogate(s[0]) ? 0x10000 + ((char32_t(high_) - 0xD800) << 10) + (char32_t(s[0]) - 0xDC00) : 0xFFFD;
+    if (is_low_surrogate(s[0])) s.remove_prefix(1);
+    high_ = 0;
+  }
+  if (!s.empty() && is_high_surrogate(s.back())) {
+    high_ = s.back();
+    s.remove_suffix(1);
+  }
+  // Room for `first` and three bytes a unit; counted exactly only when that
+  // bound does not fit (near the end of a well sized string). The string grows
+  // geometrically, its tail is cut in finish().
+  if (used_ + 4 + 3 * s.size() > out_->size()) {
+    size_t need = used_ + 4 + utf8_bound(s);
+    if (need > out_->size()) out_->resize(std::max(need, 2 * out_->size()));
+  }
+  char* o = out_->data() + used_;
+  if (first) o = write_code_point(first, o);
+  used_ = size_t(write_utf8(s, o) - out_->data());
+}
+
+void Utf8Appender::finish() {
+  if (high_) {
+    if (used_ + 3 > out_->size()) out_->resize(used_ + 3);
+    used_ = size_t(write_code_point(0xFFFD, out_->data() + used_) - out_->data());
+    high_ = 0;
+  }
+  out_->resize(used_);
 }
 
 size_t utf16_length(std::string_view s) { return to_utf16(s).size(); }

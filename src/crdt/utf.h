@@ -19,6 +19,23 @@ std::u16string to_utf16(std::string_view utf8);
 bool valid_utf8_to_utf16(std::string_view utf8, std::u16string* out);
 // Lone surrogates become U+FFFD.
 std::string to_utf8(std::u16string_view utf16);
+
+// Converts pieces of one UTF-16 text, appending to *out what to_utf8 of
+// their concatenation gives: a pair split between two pieces is one code point.
+class Utf8Appender {
+ public:
+  // `expected`: the bytes to make room for at once (*out holds garbage past
+  // what is appended until finish()).
+  Utf8Appender(std::string* out, size_t expected);
+  void append(std::u16string_view piece);
+  // After the last piece.
+  void finish();
+
+ private:
+  std::string* out_;
+  size_t used_;        // bytes of *out_ written
+  char16_t high_ = 0;  // a high surrogate ending the last piece
+};
 // Number of UTF-16 code units the UTF-8 text takes.
 size_t utf16_length(std::string_view utf8);
 

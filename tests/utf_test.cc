@@ -1,0 +1,33 @@
+// UTF-16 to UTF-8 in pieces (Text::to_string converts item by item).
+#include <catch2/catch.hpp>
+
+#include "utf.h"
+
+using namespace conflux;
+
+TEST_CASE("Utf8Appender gives what to_utf8 gives for the whole text, however it is cut", "[utf]") {
+  CHECK(utf::to_utf8(u"a\xE9\x4E2D") == "a\xC3\xA9\xE4\xB8\xAD");
+  CHECK(utf::to_utf8(std::u16string(1, char16_t(0xD83D))) == "\xEF\xBF\xBD");
+  CHECK(utf::to_utf8(u"\xD83D\xDE00") == "\xF0\x9F\x98\x80");
+  const char16_t units[] = {u'a', 0xE9, 0x4E2D, 0xD83D, 0xDE00};
+  uint64_t seed = 99;
+  auto next = [&] {
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    return seed >> 33;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<std::u16string> pieces(1 + next() % 5);
+    std::u16string whole;
+    for (auto& p : pieces) {
+      size_t n = next() % 12;
+      for (size_t k = 0; k < n; ++k) p += units[next() % 5];
+      whole += p;
+    }
+    std::string out = "x";
+    utf::Utf8Appender appender(&out, next() % 8);
+    for (const auto& p : pieces) appender.append(p);
+    appender.finish();
+    INFO("round " << round);
+    CHECK(out == std::string("x").append(utf::to_utf8(whole)));
+  }
+}
