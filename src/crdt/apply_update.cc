@@ -420,23 +420,7 @@ void link_loaded_item(Transaction& txn, Item* item, Branch*& last_changed) {
   if (right) right->left = item;
   if (item->visible_length() > 0) parent->length += item->length;
   txn.doc->store.add(item);
-  switch (item->content.ref()) {
-    case ContentRef::Type: {
-      Branch* t = item->content.type();
-      t->doc = txn.doc;
-      t->item = item;
-      break;
-    }
-    case ContentRef::Deleted:
-      txn.delete_set.add(item->id.client, item->id.clock, item->length);
-      item->flags |= Item::kDeleted;
-      break;
-    case ContentRef::Format:
-      parent->has_formatting = true;
-      break;
-    default:
-      break;
-  }
+  run_content_hooks(txn, item);
   // Every item of an empty document is new, so whether a type counts as
   // changed does not vary from one of its items to the next.
   if (parent != last_changed) {

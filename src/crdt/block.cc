@@ -182,6 +182,26 @@ void gc_item(DocImpl& doc, Item* item, bool parent_gcd) {
   }
 }
 
+void run_content_hooks(Transaction& txn, Item* item) {
+  switch (item->content.ref()) {
+    case ContentRef::Type: {
+      Branch* t = item->content.type();
+      t->doc = txn.doc;
+      t->item = item;
+      break;
+    }
+    case ContentRef::Deleted:
+      txn.delete_set.add(item->id.client, item->id.clock, item->length);
+      item->flags |= Item::kDeleted;
+      break;
+    case ContentRef::Format:
+      item->parent->has_formatting = true;
+      break;
+    default:
+      break;
+  }
+}
+
 void integrate_item(Transaction& txn, Item* item) {
   Branch* parent = item->parent;
   Item* left = item->left;
@@ -261,24 +281,7 @@ void integrate_item(Transaction& txn, Item* item) {
     parent->index.insert_after(left, item);
   }
   txn.doc->store.add(item);
-  // Content hooks.
-  switch (item->content.ref()) {
-    case ContentRef::Type: {
-      Branch* t = item->content.type();
-      t->doc = txn.doc;
-      t->item = item;
-      break;
-    }
-    case ContentRef::Deleted:
-      txn.delete_set.add(item->id.client, item->id.clock, item->length);
-      item->flags |= Item::kDeleted;
-      break;
-    case ContentRef::Format:
-      parent->has_formatting = true;
-      break;
-    default:
-      break;
-  }
+  run_content_hooks(txn, item);
   add_changed_type(txn, parent, sub);
   if ((parent->item && parent->item->deleted()) || (sub && item->right)) delete_item(txn, item);
 }

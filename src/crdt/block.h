@@ -38,6 +38,11 @@ void gc_item(DocImpl& doc, Item* item, bool parent_gcd);
 // content hooks.
 void integrate_item(Transaction& txn, Item* item);
 
+// What integrating an item does for its content's kind: a type learns its
+// document and item, Deleted content joins the delete set, a format marks its
+// parent as formatted. The item must be in the store already.
+void run_content_hooks(Transaction& txn, Item* item);
+
 // Registers `type` as changed by the transaction.
 void add_changed_type(Transaction& txn, Branch* type, const std::u16string* parent_sub);
 
