@@ -168,6 +168,34 @@ TEST_CASE("lib0 Writer: varints, strings and raw bytes survive growth, a reused 
   CHECK(again.take() == Bytes{42});
 }
 
+TEST_CASE("lib0 Reader: repeated varints read from the memo equal plain reads, near values and the tail included", "[update_codec]") {
+  // Each value twice (the second from the memo), then a neighbour sharing
+  // all bytes but the last, or the first, with it.
+  std::vector<uint64_t> values;
+  for (int bits = 0; bits <= 53; ++bits) {
+    uint64_t v = (uint64_t{1} << bits) - 1;
+    values.insert(values.end(), {v, v, v ^ (uint64_t{1} << (bits / 7 * 7)), v ^ 1});
+  }
+  values.push_back(2654435761u);  // the last ones sit in the final 8 bytes
+  values.push_back(2654435761u);
+  lib0::Writer w;
+  for (uint64_t v : values) w.write_var_uint(v);
+  Bytes bytes = w.take();
+  lib0::Reader r(bytes);
+  for (uint64_t v : values) CHECK(r.read_repeated_var_uint() == v);
+  CHECK(r.ok());
+  CHECK(r.remaining() == 0);
+  CHECK(r.read_repeated_var_uint() == 0);
+  CHECK_FALSE(r.ok());
+
+  // A truncated repeat fails rather than matching the memo's prefix.
+  Bytes cut = {0x81, 0x80, 0x01, 0x81, 0x80};
+  lib0::Reader t(cut);
+  CHECK(t.read_repeated_var_uint() == 16385);
+  CHECK(t.read_repeated_var_uint() == 0);
+  CHECK_FALSE(t.ok());
+}
+
 TEST_CASE("v1 codec reproduces text-insert-middle byte for byte", "[update_codec][v1]") {
   auto e = make_encoder_v1();
   write_text_insert_middle(*e);

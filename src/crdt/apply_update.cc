@@ -303,15 +303,16 @@ void resolve_far_origins(const std::vector<uint64_t>& ends, const std::vector<st
 }
 
 // Decodes the update into `out` when it has the shape above; false otherwise.
-bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpdate* out) {
-  auto dec = make_decoder(fmt, data, n);
-  if (!dec->ok()) return false;
-  lib0::Reader& rest = dec->rest();
+// A template so that the v1 decoder's reads inline.
+template <class Decoder>
+bool decode_structs_for_load(Decoder& dec, LoadedUpdate* out) {
+  if (!dec.ok()) return false;
+  lib0::Reader& rest = dec.rest();
   if (rest.read_var_uint() != 1) return false;
   uint64_t count = rest.read_var_uint();
-  uint64_t client = dec->read_client();
+  uint64_t client = dec.read_client();
   uint64_t clock = rest.read_var_uint();
-  if (!dec->ok() || clock != 0 || count == 0) return false;
+  if (!dec.ok() || clock != 0 || count == 0) return false;
   // Each struct takes a byte of the rest stream in v1; v2 compresses, so
   // the reservation is only a guess there.
   out->items.reserve(std::min<uint64_t>(count, rest.remaining() + 1));
@@ -325,12 +326,12 @@ bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpda
   std::vector<std::pair<uint32_t, uint64_t>> far;  // (item, origin clock)
   for (uint64_t i = 0; i < count; ++i) {
     if (out->items.size() >= LoadedUpdate::kMidItem) return false;
-    uint8_t info = dec->read_info();
+    uint8_t info = dec.read_info();
     uint8_t ref = info & 0x1f;
-    if (!dec->ok() || ref >= uint8_t(ContentRef::Skip)) return false;
+    if (!dec.ok() || ref >= uint8_t(ContentRef::Skip)) return false;
     if (ref == uint8_t(ContentRef::GC)) {
-      uint64_t len = dec->read_len();
-      if (!dec->ok() || len == 0) return false;
+      uint64_t len = dec.read_len();
+      if (!dec.ok() || len == 0) return false;
       out->items.push_back(new_gc(ID{client, clock}, len));
       out->lefts.push_back(LoadedUpdate::kMidItem);
     } else {
@@ -338,7 +339,7 @@ bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpda
       out->items.push_back(item);
       item->id = ID{client, clock};
       if (info & 0x80) {
-        ID o = dec->read_left_id();
+        ID o = dec.read_left_id();
         if (!own(o)) return false;
         item->set_origin(&o);
         if (ends.back() == o.clock + 1) {  // most often
@@ -351,37 +352,52 @@ bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpda
         out->lefts.push_back(LoadedUpdate::kMidItem);
       }
       if (info & 0x40) {
-        ID o = dec->read_right_id();
+        ID o = dec.read_right_id();
         if (!own(o)) return false;
         item->set_right_origin(&o);
       }
       if (!(info & 0xc0)) {
         LoadParent& p = out->parents.emplace_back();
         p.item = out->items.size() - 1;
-        if (dec->read_parent_info()) {
+        if (dec.read_parent_info()) {
           p.kind = StructRef::ParentKind::Root;
-          p.name = dec->read_string();
+          p.name = dec.read_string();
         } else {
           p.kind = StructRef::ParentKind::Id;
-          p.id = dec->read_left_id();
+          p.id = dec.read_left_id();
           if (!own(p.id)) return false;
         }
         if (info & 0x20) {
           p.has_sub = true;
-          p.sub = dec->read_string();
+          p.sub = dec.read_string();
         }
       }
-      if (!dec->ok() || !Content::read(*dec, ContentRef(ref), &item->content)) return false;
+      if (!dec.ok()) return false;
+      if (ref == uint8_t(ContentRef::String)) {  // most structs of a text: read here, directly
+        std::u16string text = dec.read_string();
+        if (!dec.ok() || text.empty()) return false;
+        item->content.assign_string(std::move(text));
+      } else if (!Content::read(dec, ContentRef(ref), &item->content)) {
+        return false;
+      }
       item->length = item->content.length();
     }
     uint64_t len = out->items.back()->length;
-    if (!dec->ok() || len == 0 || len > lib0::kMaxSafeInteger - clock) return false;
+    if (!dec.ok() || len == 0 || len > lib0::kMaxSafeInteger - clock) return false;
     clock += len;
     ends.push_back(clock);
   }
-  if (!DeleteSet::read(*dec, &out->ds) || !dec->ok()) return false;
+  if (!DeleteSet::read(dec, &out->ds) || !dec.ok()) return false;
   resolve_far_origins(ends, far, &out->lefts);
   return true;
+}
+
+bool decode_for_load(const uint8_t* data, size_t n, UpdateFormat fmt, LoadedUpdate* out) {
+  if (fmt == UpdateFormat::V1) {
+    DecoderV1 dec(data, n);
+    return decode_structs_for_load(dec, out);
+  }
+  return decode_structs_for_load(*make_decoder_v2(data, n), out);
 }
 
 // Builds the position indexes that loading left out, once the lists are final.

@@ -10,8 +10,7 @@ void BranchDeleter::operator()(Branch* b) const { delete b; }
 
 Content Content::string(std::u16string s) {
   Content c;
-  c.ref_ = ContentRef::String;
-  c.data_ = std::move(s);
+  c.assign_string(std::move(s));
   return c;
 }
 Content Content::any(std::vector<Any> values) {

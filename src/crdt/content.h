@@ -59,6 +59,11 @@ class Content {
   static Content skip(uint64_t len) { Content c; c.ref_ = ContentRef::Skip; c.data_ = len; return c; }
   static Content deleted(uint64_t len) { Content c; c.ref_ = ContentRef::Deleted; c.data_ = len; return c; }
   static Content string(std::u16string s);
+  // Makes this String content holding `s`, in place.
+  void assign_string(std::u16string&& s) {
+    ref_ = ContentRef::String;
+    data_.emplace<std::u16string>(std::move(s));
+  }
   static Content any(std::vector<Any> values);
   static Content json(std::vector<Any> values);
   static Content binary(Any::Bytes bytes);

@@ -145,17 +145,24 @@ void Writer::write_any(const Any& v) {
   }
 }
 
-uint8_t Reader::read_u8() {
-  if (p_ >= end_) {
-    fail("unexpected end of data");
-    return 0;
-  }
-  return *p_++;
+uint64_t Reader::read_and_memo_var_uint() {
+  const uint8_t* start = p_;
+  uint64_t v = read_var_uint();
+  size_t len = size_t(p_ - start);
+  if (!ok() || len >= 8) return v;
+  // The first `len` bytes in memory are the low bytes of a loaded word on a
+  // little-endian machine, the high ones on a big-endian one.
+  uint64_t bytes = 0;
+  std::memcpy(&bytes, start, len);
+  uint64_t low = (uint64_t(1) << (8 * len)) - 1;
+  memo_mask_ = std::endian::native == std::endian::little ? low : ~(~uint64_t(0) >> (8 * len));
+  memo_bytes_ = bytes;
+  memo_len_ = len;
+  memo_value_ = v;
+  return v;
 }
 
-uint64_t Reader::read_var_uint() {
-  // One byte (most lengths and counts) without the general loop.
-  if (p_ < end_ && !(*p_ & 0x80)) return *p_++;
+uint64_t Reader::read_long_var_uint() {
   // Up to eight bytes (any safe integer but the largest) with the input known
   // to be long enough: no bounds check per byte. Client ids take five.
   if (end_ - p_ >= 8) {

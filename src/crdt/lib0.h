@@ -6,6 +6,7 @@
 // once at a convenient point.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -111,9 +112,30 @@ class Reader {
   bool at_end() const { return p_ == end_; }
   const uint8_t* position() const { return p_; }
 
-  uint8_t read_u8();
+  uint8_t read_u8() {
+    if (p_ < end_) return *p_++;
+    fail("unexpected end of data");
+    return 0;
+  }
   // Fails on truncation and on values above 2^53-1.
-  uint64_t read_var_uint();
+  uint64_t read_var_uint() {
+    // One byte (most lengths and counts) inline, the rest out of line.
+    if (p_ < end_ && !(*p_ & 0x80)) return *p_++;
+    return read_long_var_uint();
+  }
+  // The same as read_var_uint, for a value read over and over (client ids):
+  // the bytes of the last one are compared before anything is decoded.
+  uint64_t read_repeated_var_uint() {
+    if (memo_len_ && end_ - p_ >= 8) {
+      uint64_t next;
+      std::memcpy(&next, p_, 8);
+      if ((next & memo_mask_) == memo_bytes_) {
+        p_ += memo_len_;
+        return memo_value_;
+      }
+    }
+    return read_and_memo_var_uint();
+  }
   VarInt read_var_int();
   float read_f32();
   double read_f64();
@@ -128,9 +150,17 @@ class Reader {
 
  private:
   Any read_any(int depth);
+  uint64_t read_long_var_uint();
+  uint64_t read_and_memo_var_uint();
   const uint8_t* p_ = nullptr;
   const uint8_t* end_ = nullptr;
   const char* error_ = nullptr;
+  // The last repeated varint: its bytes as loaded from memory into a word,
+  // the mask selecting them, their count and value.
+  uint64_t memo_bytes_ = 0;
+  uint64_t memo_mask_ = 0;
+  size_t memo_len_ = 0;
+  uint64_t memo_value_ = 0;
 };
 
 }  // namespace conflux::lib0

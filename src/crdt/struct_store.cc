@@ -65,6 +65,7 @@ StructStore::~StructStore() {
 }
 
 uint64_t StructStore::state(uint64_t client) const {
+  if (state_entry_ && client == state_client_) return *state_entry_;
   auto it = state_.find(client);
   return it == state_.end() ? 0 : it->second;
 }

@@ -46,7 +46,10 @@ class StructStore {
   // `*before` (client -> state before it). Transactions watch the store from
   // their start to the end of their cleanup, so none copies the whole state
   // vector; one started by an observer during another's cleanup is seen by both.
-  void watch_state_changes(StateVector* before) { watchers_.push_back(before); }
+  void watch_state_changes(StateVector* before) {
+    watchers_.push_back(before);
+    before_recorded_ = false;
+  }
   void unwatch_state_changes(StateVector* before) { std::erase(watchers_, before); }
 
   // The item starting exactly at `id` (splitting the one containing it).
@@ -62,11 +65,21 @@ class StructStore {
 
  private:
   void set_state(uint64_t client, uint64_t new_state) {
-    uint64_t& s = state_[client];
-    for (StateVector* before : watchers_) {
-      if (before->find(client) == before->end()) (*before)[client] = s;
+    // Runs of adds come from one client (typing, loading): its entry and
+    // whether the watchers have it are remembered between them.
+    if (client != state_client_ || !state_entry_) {
+      state_client_ = client;
+      // Valid until another client's first entry moves it: only this line adds.
+      state_entry_ = &state_[client];
+      before_recorded_ = false;
     }
-    s = new_state;
+    if (!before_recorded_) {
+      for (StateVector* before : watchers_) {
+        if (before->find(client) == before->end()) (*before)[client] = *state_entry_;
+      }
+      before_recorded_ = true;
+    }
+    *state_entry_ = new_state;
   }
 
   std::unordered_map<uint64_t, BlockList> clients_;
@@ -74,6 +87,10 @@ class StructStore {
   // The state vector, kept up to date by add() (the only way a client's state
   // grows), so that every transaction can copy it instead of rebuilding it.
   StateVector state_;
+  uint64_t state_client_ = 0;
+  uint64_t* state_entry_ = nullptr;  // state_[state_client_]
+  // Every watcher has state_client_'s state before its changes.
+  bool before_recorded_ = false;
   // The list last looked up: most lookups in a row are for the same client
   // (map values keep their address, so the pointer stays valid).
   mutable uint64_t cached_client_ = 0;
