@@ -198,7 +198,8 @@ void DocImpl::cleanup_transactions(size_t i) {
         if (encode_transaction_update(t, fmt, &update)) {
           for (auto& [id, obs] : observers) obs(update, t);
         }
-        update_buffer = std::move(update);
+        // A large update's memory is not kept for the small ones that follow.
+        if (update.capacity() <= kKeptUpdateBuffer) update_buffer = std::move(update);
       }
     }
     store.unwatch_state_changes(&t.before_state);

@@ -79,6 +79,7 @@ class DocImpl {
   std::vector<std::unique_ptr<Transaction>> cleanups;
   std::unique_ptr<Transaction> spare_transaction;  // reused by the next transact()
   std::vector<uint8_t> update_buffer;              // reused by the next update event
+  static constexpr size_t kKeptUpdateBuffer = 64 * 1024;
 
   std::optional<PendingStructs> pending_structs;
   std::optional<std::vector<uint8_t>> pending_ds;  // a v2 update holding only a delete set

@@ -30,8 +30,12 @@ inline constexpr int kMaxAnyDepth = 256;
 class Writer {
  public:
   Writer() = default;
-  // Writes into `buffer`'s memory; its contents are dropped.
-  explicit Writer(std::vector<uint8_t> buffer) : buf_(std::move(buffer)) { buf_.resize(buf_.capacity()); }
+  // Writes into `buffer`'s memory; its contents are dropped. Its size is the
+  // room to start with: sizing it up to its capacity would zero all of that,
+  // for every small update after one large one.
+  explicit Writer(std::vector<uint8_t> buffer) : buf_(std::move(buffer)) {
+    if (buf_.size() < 64) buf_.resize(64);
+  }
 
   void write_u8(uint8_t v) { *room(1) = v; }
   void write_var_uint(uint64_t v) {
