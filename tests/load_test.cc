@@ -283,3 +283,27 @@ TEST_CASE("a load merges items its delete set deletes when the ranges come in an
       1, 5, 2, 1, 1, 0, 1};                     // delete set: 5: [1, 2), [0, 1)
   for (bool gc : {true, false}) check_load_is_general(update, gc);
 }
+
+TEST_CASE("a loaded document's items outlive deleting all of it, typing on and being dropped", "[load]") {
+  // Loaded items share one allocation: merging, collecting and splitting
+  // them must destroy each once and free nothing else (ASan checks the rest).
+  const bench::Trace& tr = trace_named("sveltecomponent.json.gz");
+  Doc source = replay(tr);
+  std::vector<uint8_t> v1 = source.encode_state_as_update();
+  for (bool gc : {true, false}) {
+    INFO("gc " << gc);
+    Doc loaded(Doc::Options{.client_id = 7, .gc = gc});
+    REQUIRE(loaded.apply_update(v1).ok());
+    Text text = loaded.get_text("text");
+    REQUIRE(text.to_string() == tr.end_content);
+    text.remove(10, 100);       // splits loaded items at both ends
+    text.insert(5, "abc");
+    text.remove(0, text.length());
+    CHECK(text.to_string().empty());
+    text.insert(0, "fresh");
+    CHECK(text.to_string() == "fresh");
+    Doc copy;
+    REQUIRE(copy.apply_update(loaded.encode_state_as_update()).ok());
+    CHECK(copy.get_text("text").to_string() == "fresh");
+  }
+}

@@ -262,6 +262,7 @@ struct LoadParent {
 
 struct LoadedUpdate {
   std::vector<Item*> items;  // in clock order; GC structs already final
+  std::optional<ItemSlab> slab;  // the memory of most items, until the store takes it
   // For each item with an origin, the index of the item that the origin ends,
   // or kMidItem when it falls inside one (which will be split), or for the rest.
   static constexpr uint32_t kMidItem = UINT32_MAX;
@@ -316,6 +317,7 @@ bool decode_structs_for_load(Decoder& dec, LoadedUpdate* out) {
   // Each struct takes a byte of the rest stream in v1; v2 compresses, so
   // the reservation is only a guess there.
   out->items.reserve(std::min<uint64_t>(count, rest.remaining() + 1));
+  out->slab.emplace(out->items.capacity());
   out->lefts.reserve(out->items.capacity());
   // The clock after each item: origins are searched here, in one small
   // array, rather than in the store, whose search reads an item per probe.
@@ -335,7 +337,8 @@ bool decode_structs_for_load(Decoder& dec, LoadedUpdate* out) {
       out->items.push_back(new_gc(ID{client, clock}, len));
       out->lefts.push_back(LoadedUpdate::kMidItem);
     } else {
-      Item* item = new_item();
+      Item* item = out->slab->make();
+      if (!item) item = new_item();
       out->items.push_back(item);
       item->id = ID{client, clock};
       if (info & 0x80) {
@@ -482,6 +485,8 @@ class DeleteFates {
 void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferred) {
   DocImpl& doc = *txn.doc;
   StructStore& store = doc.store;
+  store.keep_slab(std::move(*u.slab));
+  u.slab.reset();
   for (const LoadParent& p : u.parents) {
     if (p.kind == StructRef::ParentKind::Root) doc.get_or_create_root(p.name);
   }

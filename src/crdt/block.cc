@@ -9,7 +9,13 @@ namespace conflux {
 // and it held memory that no document owned.
 Item* new_item() { return new Item(); }
 
-void free_item(Item* item) { delete item; }
+void free_item(Item* item) {
+  if (item->flags & Item::kInSlab) {
+    item->~Item();
+  } else {
+    delete item;
+  }
+}
 
 Item* new_gc(ID id, uint64_t length) {
   Item* gc = new_item();
@@ -39,7 +45,7 @@ Item* split_item(Transaction& txn, Item* left, uint64_t diff) {
   right->parent = left->parent;
   right->parent_sub = left->parent_sub;
   right->content = left->content.split(diff);
-  right->flags = (right->flags & (Item::kHasOrigin | Item::kHasRightOrigin)) |
+  right->flags = (right->flags & (Item::kHasOrigin | Item::kHasRightOrigin | Item::kInSlab)) |
                  (left->flags & (Item::kDeleted | Item::kKeep | Item::kCountable));
   left->right = right;
   if (right->right) right->right->left = right;

@@ -2,7 +2,9 @@
 // client. GC structs are Items with GC content and no links.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string>
 
 #include "content.h"
@@ -19,6 +21,7 @@ struct Item {
     kDeleted = 4,
     kKeep = 8,
     kCountable = 16,
+    kInSlab = 32,  // its memory belongs to an ItemSlab (see below)
   };
 
   ID id;
@@ -60,6 +63,32 @@ struct Item {
       flags &= ~kHasRightOrigin;
     }
   }
+};
+
+// Memory for a batch of items made together (a loaded document): one
+// allocation rather than one per item. Its items are built and destroyed one
+// by one (new_item_in, free_item); the memory goes with the slab, which must
+// outlive them all (the store keeps the slabs of the items it holds).
+class ItemSlab {
+ public:
+  explicit ItemSlab(size_t capacity)
+      : items_(static_cast<Item*>(::operator new(capacity * sizeof(Item)))), capacity_(capacity) {}
+  ItemSlab(ItemSlab&& o) noexcept : items_(o.items_), used_(o.used_), capacity_(o.capacity_) { o.items_ = nullptr; }
+  ItemSlab& operator=(ItemSlab&&) = delete;
+  ~ItemSlab() { ::operator delete(items_); }
+
+  // A new item in the slab, or nullptr when it is full.
+  Item* make() {
+    if (used_ == capacity_) return nullptr;
+    Item* item = new (items_ + used_++) Item();
+    item->flags = Item::kInSlab;
+    return item;
+  }
+
+ private:
+  Item* items_;
+  size_t used_ = 0;
+  size_t capacity_;
 };
 
 }  // namespace conflux

@@ -17,6 +17,20 @@ void Writer::write_long_var_uint(uint64_t v) {
   // Room for the longest varint first, then count only what was written.
   if (buf_.size() - len_ < 10) grow(10);
   uint8_t* p = buf_.data() + len_;
+  // Two and three bytes (clocks, lengths) without the loop.
+  if (v < (uint64_t(1) << 14)) {
+    p[0] = uint8_t(v | 0x80);
+    p[1] = uint8_t(v >> 7);
+    len_ += 2;
+    return;
+  }
+  if (v < (uint64_t(1) << 21)) {
+    p[0] = uint8_t(v | 0x80);
+    p[1] = uint8_t((v >> 7) | 0x80);
+    p[2] = uint8_t(v >> 14);
+    len_ += 3;
+    return;
+  }
   uint8_t* start = p;
   while (v > 0x7f) {
     *p++ = uint8_t(v | 0x80);

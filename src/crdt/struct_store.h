@@ -39,6 +39,8 @@ class StructStore {
   Item* find(ID id) const;
   // Appends a struct whose clock must be the client's state.
   void add(Item* item);
+  // Keeps the memory of items added from `slab` until the store goes.
+  void keep_slab(ItemSlab slab) { slabs_.push_back(std::move(slab)); }
   // The client's last struct grew in place to end at `new_state`.
   void grow_last(uint64_t client, uint64_t new_state) { set_state(client, new_state); }
 
@@ -82,6 +84,7 @@ class StructStore {
     *state_entry_ = new_state;
   }
 
+  std::vector<ItemSlab> slabs_;  // freed after the destructor has destroyed their items
   std::unordered_map<uint64_t, BlockList> clients_;
   std::vector<StateVector*> watchers_;
   // The state vector, kept up to date by add() (the only way a client's state
