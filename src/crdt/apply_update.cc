@@ -1,6 +1,7 @@
 #include "apply_update.h"
 
 #include <algorithm>
+#include <bit>
 #include <optional>
 
 #include "block.h"
@@ -280,11 +281,36 @@ struct LoadedUpdate {
 };
 
 // Sets lefts[item] to the index of the item ending at each origin clock (all
-// below ends.back()), or leaves kMidItem. Branch-free binary searches over
-// `ends`, a batch of them in step: each probe waits for memory (the comparisons
-// of a random search would also mispredict), so a batch keeps loads in flight.
+// below ends.back()), or leaves kMidItem.
 void resolve_far_origins(const std::vector<uint64_t>& ends, const std::vector<std::pair<uint32_t, uint64_t>>& far,
                          std::vector<uint32_t>* lefts) {
+  // When the clocks are dense enough (a few words per item), a bitmap with a
+  // bit at each item's last clock answers in constant time: the item is the
+  // rank of its bit.
+  uint64_t words = ends.back() / 64 + 1;
+  if (words <= 4 * uint64_t(ends.size()) + 64) {
+    std::vector<uint64_t> bits(words);
+    for (uint64_t end : ends) bits[(end - 1) / 64] |= uint64_t(1) << ((end - 1) % 64);
+    std::vector<uint32_t> before(words);  // set bits in the words before
+    uint32_t count = 0;
+    for (uint64_t w = 0; w < words; ++w) {
+      before[w] = count;
+      count += uint32_t(std::popcount(bits[w]));
+    }
+    for (auto [item, clock] : far) {
+      uint64_t word = bits[clock / 64];
+      unsigned bit = unsigned(clock % 64);
+      if ((word >> bit) & 1) {
+        uint64_t upto = word & ((uint64_t(2) << bit) - 1);  // bits 0..bit (all of them at 63)
+        (*lefts)[item] = before[clock / 64] + uint32_t(std::popcount(upto)) - 1;
+      }
+    }
+    return;
+  }
+  // Sparse clocks (large deleted runs): branch-free binary searches over
+  // `ends`, a batch of them in step: each probe waits for memory (the
+  // comparisons of a random search would also mispredict), so a batch keeps
+  // loads in flight.
   constexpr size_t kBatch = 16;
   for (size_t first = 0; first < far.size(); first += kBatch) {
     size_t m = std::min(kBatch, far.size() - first);
