@@ -5,8 +5,9 @@
 
 namespace conflux {
 
-// Plain heap items: a per-thread stock of freed items measured slower on B4,
-// and it held memory that no document owned.
+// Items come from the heap one by one (a per-thread stock of freed items
+// measured slower on B4, and held memory no document owned), except those a
+// load makes all at once, which share an ItemSlab.
 Item* new_item() { return new Item(); }
 
 void free_item(Item* item) {
