@@ -121,12 +121,15 @@ class Content {
   uint64_t& len() { return std::get<uint64_t>(data_); }
   uint64_t len() const { return std::get<uint64_t>(data_); }
 
-  ContentRef ref_ = ContentRef::GC;
   // The length of GC, Skip and Deleted contents lives in the variant too: an
   // item holds one Content, and a separate field would cost every item 8 bytes.
-  std::variant<uint64_t, std::u16string, std::vector<Any>, std::unique_ptr<Any::Bytes>,
-               std::unique_ptr<Any>, std::unique_ptr<ContentFormat>, BranchPtr, std::unique_ptr<ContentDoc>>
+  // The variant's tail padding (after its index byte) holds ref_, and the
+  // Content's own holds the item's flags: 40 bytes rather than 48, 16 per item.
+  [[no_unique_address]] std::variant<uint64_t, std::u16string, std::vector<Any>, std::unique_ptr<Any::Bytes>,
+                                     std::unique_ptr<Any>, std::unique_ptr<ContentFormat>, BranchPtr,
+                                     std::unique_ptr<ContentDoc>>
       data_;
+  ContentRef ref_ = ContentRef::GC;
 };
 
 }  // namespace conflux

@@ -33,7 +33,7 @@ struct Item {
   Branch* parent = nullptr;
   // Map key (interned by the document: equal keys are the same pointer), or null.
   const std::u16string* parent_sub = nullptr;
-  Content content;
+  [[no_unique_address]] Content content;  // flags sit in its tail padding
   uint8_t flags = 0;
   // Slot in the parent's position index (see seq_index.h).
   void* index_leaf = nullptr;
