@@ -402,13 +402,10 @@ bool decode_structs_for_load(Decoder& dec, LoadedUpdate* out) {
         }
       }
       if (!dec.ok()) return false;
-      if (ref == uint8_t(ContentRef::String)) {  // most structs of a text: read here, directly
-        std::u16string text = dec.read_string();
-        if (!dec.ok() || text.empty()) return false;
-        item->content.assign_string(std::move(text));
-      } else if (!Content::read(dec, ContentRef(ref), &item->content)) {
-        return false;
-      }
+      // Most structs of a text are strings: read without the virtual call.
+      bool read = ref == uint8_t(ContentRef::String) ? Content::read_string(dec, &item->content)
+                                                      : Content::read(dec, ContentRef(ref), &item->content);
+      if (!read) return false;
       item->length = item->content.length();
     }
     uint64_t len = out->items.back()->length;

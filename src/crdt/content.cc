@@ -238,12 +238,8 @@ bool Content::read(UpdateDecoder& dec, ContentRef ref, Content* out) {
     case ContentRef::Binary:
       *out = Content::binary(dec.read_buf());
       return dec.ok();
-    case ContentRef::String: {
-      std::u16string s = dec.read_string();
-      if (!dec.ok() || s.empty()) return false;
-      *out = Content::string(std::move(s));
-      return true;
-    }
+    case ContentRef::String:
+      return read_string(dec, out);
     case ContentRef::Embed:
       *out = Content::embed(dec.read_json());
       return dec.ok();

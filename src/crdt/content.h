@@ -116,6 +116,15 @@ class Content {
   // Reads the content for `ref`; `type_factory` makes a branch for ContentType.
   // Returns false on malformed input (the decoder is failed too).
   static bool read(UpdateDecoder& dec, ContentRef ref, Content* out);
+  // read() for String content; a template so that a caller holding the
+  // concrete decoder (loading) reads it without a virtual call.
+  template <class Decoder>
+  static bool read_string(Decoder& dec, Content* out) {
+    std::u16string s = dec.read_string();
+    if (!dec.ok() || s.empty()) return false;
+    out->assign_string(std::move(s));
+    return true;
+  }
 
  private:
   uint64_t& len() { return std::get<uint64_t>(data_); }

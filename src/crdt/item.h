@@ -67,7 +67,7 @@ struct Item {
 
 // Memory for a batch of items made together (a loaded document): one
 // allocation rather than one per item. Its items are built and destroyed one
-// by one (new_item_in, free_item); the memory goes with the slab, which must
+// by one (make, free_item); the memory goes with the slab, which must
 // outlive them all (the store keeps the slabs of the items it holds).
 class ItemSlab {
  public:
