@@ -394,11 +394,75 @@ namespace {
 // never holds a lone surrogate (it arrives as UTF-8, cuts replace halves).
 // The items, the delete set and the merges come out as the general path
 // leaves them.
+// Same right origin (both absent or equal).
+bool same_right_origin(const Item* a, const Item* b) {
+  if (a->has_right_origin() != b->has_right_origin()) return false;
+  return !a->has_right_origin() || a->right_origin == b->right_origin;
+}
+
+// `run` is a collected deleted run that a deleted piece cut off `item` may
+// merge with: same client, same right origin, not kept. (Adjacency and the
+// origins are the caller's to check, as they depend on the side.)
+bool absorbs_deleted_piece(const Item* run, const Item* item) {
+  return run->deleted() && run->content.ref() == ContentRef::Deleted && !run->keep() &&
+         run->id.client == item->id.client && same_right_origin(run, item);
+}
+
+// Backspacing (or deleting forward) next to text deleted before: Yjs cuts
+// the characters off the item, collects them and, when the transaction ends,
+// merges them into the deleted run beside them, which leaves the item shorter
+// and the run longer. Here the boundary between the two moves instead, which
+// leaves the same structs without making and merging an item. This needs
+// the run to be the item's neighbour in both clock and list order, with the
+// origins a cut piece would have, and no observer that would see the items
+// before the merge. Returns false (nothing changed) when it does not apply.
+bool delete_into_deleted_neighbour(Transaction& txn, Branch* text, Item* item, uint64_t off, uint64_t length) {
+  DocImpl& doc = *txn.doc;
+  if (!doc.gc || !text->observers.empty() || !doc.after_transaction_observers.empty()) return false;
+  if (item->content.ref() != ContentRef::String || item->keep()) return false;
+  const std::u16string& str = item->content.str();
+  const uint64_t client = item->id.client;
+  if (off > 0 && off + length == item->length) {
+    // The tail goes to the run on the right, which starts where it ends.
+    Item* run = item->right;
+    if (!run || !absorbs_deleted_piece(run, item) || run->id.clock != item->id.clock + item->length) return false;
+    if (!run->has_origin() || !(run->origin == item->last_id())) return false;
+    if (utf::is_high_surrogate(str[off - 1])) return false;  // the cut would rewrite the pair
+    item->content.str().resize(off);
+    item->length = off;
+    run->id.clock -= length;
+    run->length += length;
+    run->origin = item->last_id();
+    run->content = Content::deleted(run->length);
+    txn.delete_set.add(client, run->id.clock, length);
+  } else if (off == 0 && length < item->length) {
+    // The head goes to the run on the left, which ends where it starts.
+    Item* run = item->left;
+    if (!run || !absorbs_deleted_piece(run, item) || run->id.clock + run->length != item->id.clock) return false;
+    if (!item->has_origin() || !(item->origin == run->last_id())) return false;
+    if (utf::is_high_surrogate(str[length - 1])) return false;
+    txn.delete_set.add(client, item->id.clock, length);
+    item->content.str().erase(0, length);
+    item->id.clock += length;
+    item->length -= length;
+    run->length += length;
+    run->content = Content::deleted(run->length);
+    item->origin = run->last_id();
+  } else {
+    return false;
+  }
+  text->length -= length;
+  if (item->index_leaf) text->index.update(item);
+  add_changed_type(txn, text, nullptr);
+  return true;
+}
+
 bool delete_inside_item(Transaction& txn, Branch* text, uint64_t index, uint64_t length) {
   if (text->has_formatting || index + length > text->length) return false;
   uint64_t off = 0;
   Item* item = text->index.find(index, &off);
   if (!item || off + length > item->length) return false;
+  if (delete_into_deleted_neighbour(txn, text, item, off, length)) return true;
   if (off > 0 || length < item->length) {
     BlockList& blocks = *txn.doc->store.blocks(item->id.client);
     size_t i = size_t(find_block_index(blocks, item->id.clock));
