@@ -23,6 +23,8 @@ void Transaction::reset(bool is_local, const void* o) {
   changed_count = 0;
   if (!changed_index.empty()) changed_index.clear();  // an empty clear still wipes the buckets
   need_formatting_cleanup = false;
+  settled_delete_ranges = 0;
+  settled_growth = 0;
 }
 
 uint64_t Transaction::state_before(uint64_t client) const {
@@ -132,6 +134,7 @@ void DocImpl::transact_with(void (*call)(void*, Transaction&), void* fn, const v
 void DocImpl::cleanup_transactions(size_t i) {
   while (i < cleanups.size()) {
     Transaction& t = *cleanups[i];
+    bool deletes_settled = t.settled_delete_ranges > 0 && t.delete_set.range_count() == t.settled_delete_ranges;
     t.delete_set.sort_and_merge();
 
     // Observers see the transaction before anything is collected or merged.
@@ -140,7 +143,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     if (t.need_formatting_cleanup) cleanup_text_after_remote_transaction(t);
 
     // Collect deleted content, then merge what can be merged again.
-    if (gc) {
+    if (gc && !deletes_settled) {
       for (auto& [client, ranges] : t.delete_set.clients()) {
         BlockList* blocks = store.blocks(client);
         if (!blocks) continue;
@@ -158,7 +161,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     }
     for (auto& [client, ranges] : t.delete_set.clients()) {
       BlockList* blocks = store.blocks(client);
-      if (!blocks || blocks->empty() || t.merges_listed == client) continue;
+      if (!blocks || blocks->empty() || t.merges_listed == client || deletes_settled) continue;
       for (size_t di = ranges.size(); di-- > 0;) {
         const ClockRange& r = ranges[di];
         int64_t last = find_block_index(*blocks, r.end() - 1);
@@ -170,6 +173,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     }
     for (const auto& [client, before] : t.before_state) {
       if (t.merges_listed == client) continue;
+      if (client == client_id && t.settled_growth > 0 && store.state(client) - before == t.settled_growth) continue;
       BlockList* blocks = store.blocks(client);
       int64_t first = std::max<int64_t>(find_block_index(*blocks, before), 1);
       for (int64_t si = int64_t(blocks->size()) - 1; si >= first;) {

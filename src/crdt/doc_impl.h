@@ -46,6 +46,12 @@ class Transaction {
   size_t changed_count = 0;
   std::unordered_map<Branch*, size_t> changed_index;  // used once `changed_count` is large
   bool need_formatting_cleanup = false;
+  // Local edits made in place leave what collecting and merging at the end
+  // would (see delete_into_deleted_neighbour and extend_own_run): the delete
+  // set ranges they added, and the clocks our client grew by. When they are
+  // all the transaction did, the cleanup skips those passes.
+  size_t settled_delete_ranges = 0;
+  uint64_t settled_growth = 0;
 
   void add_changed_type(Branch* type, const std::u16string* parent_sub);
   // A deleted type's entry becomes a tombstone, skipped when observers run.

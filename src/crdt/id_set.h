@@ -33,6 +33,12 @@ class DeleteSet {
   // Requires sort_and_merge() since the last add().
   bool contains(ID id) const;
   bool empty() const { return clients_.empty(); }
+  // Ranges held, counting each added one until sort_and_merge() joins them.
+  size_t range_count() const {
+    size_t n = 0;
+    for (const auto& entry : clients_) n += entry.second.size();
+    return n;
+  }
   // Empties the set, keeping its memory for the next use.
   void clear() {
     for (auto& entry : clients_) {

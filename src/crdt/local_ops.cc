@@ -33,6 +33,7 @@ bool extend_own_run(Transaction& txn, Branch* parent, Item* left, Item* right, c
     if (left->index_leaf) parent->index.update(left);
   }
   doc.store.grow_last(doc.client_id, state + n);
+  txn.settled_growth += n;
   add_changed_type(txn, parent, nullptr);
   return true;
 }

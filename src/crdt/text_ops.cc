@@ -451,6 +451,7 @@ bool delete_into_deleted_neighbour(Transaction& txn, Branch* text, Item* item, u
   } else {
     return false;
   }
+  ++txn.settled_delete_ranges;
   text->length -= length;
   if (item->index_leaf) text->index.update(item);
   add_changed_type(txn, text, nullptr);
