@@ -199,6 +199,7 @@ void run_content_hooks(Transaction& txn, Item* item) {
     }
     case ContentRef::Deleted:
       txn.delete_set.add(item->id.client, item->id.clock, item->length);
+      ++txn.collected_delete_ranges;  // arrives collected
       item->flags |= Item::kDeleted;
       break;
     case ContentRef::Format:

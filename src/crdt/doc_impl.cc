@@ -24,6 +24,7 @@ void Transaction::reset(bool is_local, const void* o) {
   if (!changed_index.empty()) changed_index.clear();  // an empty clear still wipes the buckets
   need_formatting_cleanup = false;
   settled_delete_ranges = 0;
+  collected_delete_ranges = 0;
   settled_growth = 0;
 }
 
@@ -134,7 +135,9 @@ void DocImpl::transact_with(void (*call)(void*, Transaction&), void* fn, const v
 void DocImpl::cleanup_transactions(size_t i) {
   while (i < cleanups.size()) {
     Transaction& t = *cleanups[i];
-    bool deletes_settled = t.settled_delete_ranges > 0 && t.delete_set.range_count() == t.settled_delete_ranges;
+    size_t delete_ranges = t.delete_set.range_count();
+    bool deletes_settled = t.settled_delete_ranges == delete_ranges;
+    bool deletes_collected = t.collected_delete_ranges == delete_ranges;
     t.delete_set.sort_and_merge();
 
     // Observers see the transaction before anything is collected or merged.
@@ -143,7 +146,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     if (t.need_formatting_cleanup) cleanup_text_after_remote_transaction(t);
 
     // Collect deleted content, then merge what can be merged again.
-    if (gc && !deletes_settled) {
+    if (gc && !deletes_collected) {
       for (auto& [client, ranges] : t.delete_set.clients()) {
         BlockList* blocks = store.blocks(client);
         if (!blocks) continue;

@@ -48,9 +48,12 @@ class Transaction {
   bool need_formatting_cleanup = false;
   // Local edits made in place leave what collecting and merging at the end
   // would (see delete_into_deleted_neighbour and extend_own_run): the delete
-  // set ranges they added, and the clocks our client grew by. When they are
-  // all the transaction did, the cleanup skips those passes.
-  size_t settled_delete_ranges = 0;
+  // set ranges they added, and the clocks our client grew by. Structs that
+  // arrive deleted are collected already, but may still merge. When such
+  // ranges and growth are all the transaction has, the cleanup skips the
+  // passes they need not.
+  size_t settled_delete_ranges = 0;    // need neither collecting nor merging
+  size_t collected_delete_ranges = 0;  // need no collecting (includes the settled ones)
   uint64_t settled_growth = 0;
 
   void add_changed_type(Branch* type, const std::u16string* parent_sub);

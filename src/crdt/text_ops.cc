@@ -452,6 +452,7 @@ bool delete_into_deleted_neighbour(Transaction& txn, Branch* text, Item* item, u
     return false;
   }
   ++txn.settled_delete_ranges;
+  ++txn.collected_delete_ranges;
   text->length -= length;
   if (item->index_leaf) text->index.update(item);
   add_changed_type(txn, text, nullptr);
