@@ -1,5 +1,7 @@
 #include "local_ops.h"
 
+#include <optional>
+
 #include "block.h"
 
 namespace conflux {
@@ -13,37 +15,54 @@ namespace {
 // the delete set see exactly what the merge would have left. Type observers
 // are the exception: their events need the transaction's own items, so then
 // the item is made and merged as usual.
-bool extend_own_run(Transaction& txn, Branch* parent, Item* left, Item* right, const std::u16string* parent_sub,
-                    Content& content) {
+//
+// Returns the client's state (the clock the new text would start at), or
+// nullopt when `left` cannot grow.
+std::optional<uint64_t> own_run_end(Transaction& txn, Branch* parent, Item* left, Item* right) {
   DocImpl& doc = *txn.doc;
-  if (!left || parent_sub || content.ref() != ContentRef::String || left->content.ref() != ContentRef::String)
-    return false;
-  if (left->id.client != doc.client_id || left->deleted() || left->right != right) return false;
-  if (left->has_right_origin() != (right != nullptr)) return false;
-  if (right && !(left->right_origin == right->id)) return false;
-  if (!parent->observers.empty() || !doc.after_transaction_observers.empty()) return false;
-  if (parent->item && parent->item->deleted()) return false;
+  if (!left || left->parent_sub || left->content.ref() != ContentRef::String) return std::nullopt;
+  if (left->id.client != doc.client_id || left->deleted() || left->right != right) return std::nullopt;
+  if (left->has_right_origin() != (right != nullptr)) return std::nullopt;
+  if (right && !(left->right_origin == right->id)) return std::nullopt;
+  if (!parent->observers.empty() || !doc.after_transaction_observers.empty()) return std::nullopt;
+  if (parent->item && parent->item->deleted()) return std::nullopt;
   uint64_t state = doc.store.state(doc.client_id);
-  if (left->id.clock + left->length != state) return false;
-  uint64_t n = content.length();
-  left->content.append(std::move(content));
+  if (left->id.clock + left->length != state) return std::nullopt;
+  return state;
+}
+
+// `left` (see own_run_end) grew by n units of text.
+void grew_own_run(Transaction& txn, Branch* parent, Item* left, uint64_t state, uint64_t n) {
+  DocImpl& doc = *txn.doc;
   left->length += n;
-  if (left->countable()) {
-    parent->length += n;
-    if (left->index_leaf) parent->index.update(left);
-  }
+  parent->length += n;  // text counts
+  if (left->index_leaf) parent->index.update(left);
   doc.store.grow_last(doc.client_id, state + n);
   txn.settled_growth += n;
   add_changed_type(txn, parent, nullptr);
-  return true;
 }
 
 }  // namespace
 
+bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* right, std::u16string_view text) {
+  std::optional<uint64_t> state = own_run_end(txn, parent, left, right);
+  if (!state) return false;
+  left->content.str() += text;
+  grew_own_run(txn, parent, left, *state, text.size());
+  return true;
+}
+
 Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
                         const std::u16string* parent_sub, Content content) {
   DocImpl& doc = *txn.doc;
-  if (extend_own_run(txn, parent, left, right, parent_sub, content)) return left;
+  if (!parent_sub && content.ref() == ContentRef::String) {
+    if (std::optional<uint64_t> state = own_run_end(txn, parent, left, right)) {
+      uint64_t n = content.length();
+      left->content.append(std::move(content));
+      grew_own_run(txn, parent, left, *state, n);
+      return left;
+    }
+  }
   Item* item = new_item();
   item->id = ID{doc.client_id, doc.store.state(doc.client_id)};
   item->content = std::move(content);

@@ -11,6 +11,10 @@ namespace conflux {
 Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
                         const std::u16string* parent_sub, Content content);
 
+// The same growth for text typed between `left` and `right` when it applies,
+// without making a Content first; false (nothing done) otherwise.
+bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* right, std::u16string_view text);
+
 // The last item of the parent's sequence, deleted or not.
 Item* sequence_last(const Branch* parent);
 

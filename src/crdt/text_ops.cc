@@ -371,7 +371,10 @@ Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk ch
       pos.right = pos.right->right;
     }
     uint64_t length = chunk.str.size();
-    Item* item = insert_local_item(txn, text, pos.left, pos.right, nullptr, Content::string(std::move(chunk.str)));
+    Item* item = pos.left;
+    if (!extend_own_text_run(txn, text, pos.left, pos.right, chunk.str)) {
+      item = insert_local_item(txn, text, pos.left, pos.right, nullptr, Content::string(std::move(chunk.str)));
+    }
     if (!item->deleted()) {
       text->typing_item = item;
       text->typing_end = index + length;
