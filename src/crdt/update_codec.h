@@ -20,6 +20,9 @@ namespace conflux {
 
 class UpdateEncoder {
  public:
+  UpdateEncoder() = default;
+  // Writes the skeleton stream into `buffer`'s memory (see lib0::Writer).
+  explicit UpdateEncoder(std::vector<uint8_t> buffer) : rest_(std::move(buffer)) {}
   virtual ~UpdateEncoder() = default;
   // The stream for skeleton numbers (section counts, first clocks, delete set,
   // Skip lengths, binary content and, in v2, any values).
@@ -87,7 +90,7 @@ class EncoderV1 final : public UpdateEncoder {
  public:
   // Writes into `buffer` (cleared), so that a caller encoding many small
   // updates can hand the same memory back each time.
-  explicit EncoderV1(std::vector<uint8_t> buffer = {});
+  explicit EncoderV1(std::vector<uint8_t> buffer = {}) : UpdateEncoder(std::move(buffer)) {}
   void write_client(uint64_t c) override { rest_.write_repeated_var_uint(c); }
   void write_info(uint8_t i) override { rest_.write_u8(i); }
   void write_left_id(ID id) override {

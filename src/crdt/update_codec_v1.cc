@@ -13,8 +13,6 @@ Any DecoderV1::read_json() {
   return v;
 }
 
-EncoderV1::EncoderV1(std::vector<uint8_t> buffer) { rest_ = lib0::Writer(std::move(buffer)); }
-
 void EncoderV1::write_json(const Any& v) { rest_.write_var_string(std::string_view(v.to_json())); }
 
 std::unique_ptr<UpdateEncoder> make_encoder_v1(std::vector<uint8_t> buffer) {
