@@ -1,8 +1,9 @@
 // Local text edits take shortcuts when nobody watches the items (typing grows
 // our last run in place, a delete next to deleted text moves the boundary
-// into that run). An observer on the text turns the shortcuts off, so a
-// document with one is the reference: both must send the same updates and
-// hold the same state, byte for byte.
+// into that run), and skip the transaction when nobody could see one at all.
+// An observer on the text turns the shortcuts off, so a document with one is
+// the reference: the others must send the same updates and hold the same
+// state, byte for byte.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -34,9 +35,12 @@ struct Editor {
   Subscription on_update;
   Subscription observer;
 
-  Editor(uint64_t client, bool observed) : doc(Doc::Options{.client_id = client}), text(doc.get_text("t")) {
-    on_update = doc.on_update([this](const Bytes& u, const Transaction&) { updates.push_back(u); });
-    if (observed) observer = text.observe([](const TextEvent&) {});
+  enum Watch { kObserved, kListened, kUnwatched };
+  Editor(uint64_t client, Watch watch) : doc(Doc::Options{.client_id = client}), text(doc.get_text("t")) {
+    if (watch != kUnwatched) {
+      on_update = doc.on_update([this](const Bytes& u, const Transaction&) { updates.push_back(u); });
+    }
+    if (watch == kObserved) observer = text.observe([](const TextEvent&) {});
   }
 };
 
@@ -48,7 +52,7 @@ TEST_CASE("typing, backspacing and deleting forward send the updates and leave t
   // one-unit delete sometimes halves a pair (Yjs turns both halves into U+FFFD).
   const std::vector<std::string> pieces = {"a", "bc", "d", "\xC3\xA9", "\xF0\x9F\x98\x80", "xyz"};
   for (uint64_t seed : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u}) {
-    Editor fast(7, false), reference(7, true);
+    Editor fast(7, Editor::kListened), unwatched(7, Editor::kUnwatched), reference(7, Editor::kObserved);
     Rng rng{seed * 0x9E3779B97F4A7C15ull};
     uint64_t cursor = 0;
     for (int step = 0; step < 3000; ++step) {
@@ -59,21 +63,28 @@ TEST_CASE("typing, backspacing and deleting forward send the updates and leave t
       } else if (r < 55) {
         const std::string& s = pieces[rng.below(pieces.size())];
         fast.text.insert(cursor, s);
+        unwatched.text.insert(cursor, s);
         reference.text.insert(cursor, s);
         cursor += fast.text.length() - len;
       } else if (r < 85) {
         if (cursor == 0) continue;  // backspace
         uint64_t n = rng.below(8) == 0 ? std::min<uint64_t>(cursor, 1 + rng.below(3)) : 1;
         fast.text.remove(cursor - n, n);
+        unwatched.text.remove(cursor - n, n);
         reference.text.remove(cursor - n, n);
         cursor -= n;
       } else {
         if (cursor >= len) continue;  // delete forward
         uint64_t n = std::min<uint64_t>(len - cursor, 1 + rng.below(2));
         fast.text.remove(cursor, n);
+        unwatched.text.remove(cursor, n);
         reference.text.remove(cursor, n);
       }
       cursor = std::min<uint64_t>(cursor, fast.text.length());
+      if (step % 500 == 499) {
+        INFO("seed " << seed << ", step " << step);
+        REQUIRE(unwatched.doc.encode_state_as_update() == reference.doc.encode_state_as_update());
+      }
     }
     INFO("seed " << seed);
     REQUIRE(fast.text.to_string() == reference.text.to_string());
@@ -84,13 +95,16 @@ TEST_CASE("typing, backspacing and deleting forward send the updates and leave t
     }
     CHECK(fast.doc.encode_state_as_update() == reference.doc.encode_state_as_update());
     CHECK(fast.doc.encode_state_as_update_v2() == reference.doc.encode_state_as_update_v2());
+    CHECK(unwatched.text.to_string() == reference.text.to_string());
+    CHECK(unwatched.doc.encode_state_as_update() == reference.doc.encode_state_as_update());
   }
 }
 
 TEST_CASE("a delete next to deleted text merges with it exactly as Yjs's cleanup does", "[text][local]") {
-  Editor fast(3, false), reference(3, true);
+  Editor fast(3, Editor::kListened), unwatched(3, Editor::kUnwatched), reference(3, Editor::kObserved);
   auto both = [&](auto&& edit) {
     edit(fast.text);
+    edit(unwatched.text);
     edit(reference.text);
   };
   both([](Text& t) { t.insert(0, "hello world"); });
@@ -105,8 +119,38 @@ TEST_CASE("a delete next to deleted text merges with it exactly as Yjs's cleanup
   CHECK(fast.text.to_string() == reference.text.to_string());
   REQUIRE(fast.updates == reference.updates);
   CHECK(fast.doc.encode_state_as_update() == reference.doc.encode_state_as_update());
+  CHECK(unwatched.doc.encode_state_as_update() == reference.doc.encode_state_as_update());
   // Another peer sees the same document from either.
   Doc peer;
   REQUIRE(peer.apply_update(fast.doc.encode_state_as_update()).ok());
   CHECK(peer.get_text("t").to_string() == "hellold");
+}
+
+TEST_CASE("an edit made without a transaction is seen by what starts watching afterwards", "[text][local]") {
+  Doc doc(Doc::Options{.client_id = 5});
+  Text text = doc.get_text("t");
+  text.insert(0, "abc");
+  text.insert(3, "def");  // grows the run with no transaction
+  text.remove(5, 1);      // cuts: a transaction
+  text.remove(4, 1);      // into the deleted run: none
+  CHECK(text.to_string() == "abcd");
+  // A listener attached now sees the next edits as updates, and a peer that
+  // takes the state and those updates ends where we do.
+  Doc peer;
+  REQUIRE(peer.apply_update(doc.encode_state_as_update()).ok());
+  std::vector<Bytes> updates;
+  Subscription sub = doc.on_update([&](const Bytes& u, const Transaction&) { updates.push_back(u); });
+  text.insert(4, "xy");
+  text.remove(2, 1);
+  REQUIRE(updates.size() == 2);
+  for (const Bytes& u : updates) REQUIRE(peer.apply_update(u).ok());
+  CHECK(peer.get_text("t").to_string() == "abdxy");
+  CHECK(peer.encode_state_as_update() == doc.encode_state_as_update());
+  // Inside an explicit transaction every edit goes through it: one update.
+  updates.clear();
+  doc.transact([&](Transaction& t) {
+    text.insert(t, 5, "z");
+    text.remove(t, 0, 1);
+  });
+  CHECK(updates.size() == 1);
 }

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "block.h"
+#include "utf.h"
 
 namespace conflux {
 
@@ -18,8 +19,7 @@ namespace {
 //
 // Returns the client's state (the clock the new text would start at), or
 // nullopt when `left` cannot grow.
-std::optional<uint64_t> own_run_end(Transaction& txn, Branch* parent, Item* left, Item* right) {
-  DocImpl& doc = *txn.doc;
+std::optional<uint64_t> own_run_end(DocImpl& doc, Branch* parent, Item* left, Item* right) {
   if (!left || left->parent_sub || left->content.ref() != ContentRef::String) return std::nullopt;
   if (left->id.client != doc.client_id || left->deleted() || left->right != right) return std::nullopt;
   if (left->has_right_origin() != (right != nullptr)) return std::nullopt;
@@ -31,24 +31,35 @@ std::optional<uint64_t> own_run_end(Transaction& txn, Branch* parent, Item* left
   return state;
 }
 
-// `left` (see own_run_end) grew by n units of text.
-void grew_own_run(Transaction& txn, Branch* parent, Item* left, uint64_t state, uint64_t n) {
-  DocImpl& doc = *txn.doc;
+// `left` (see own_run_end) grew by n units of text. Without a transaction
+// (nothing observes the edit) there is nothing to record.
+void grew_own_run(DocImpl& doc, Transaction* txn, Branch* parent, Item* left, uint64_t state, uint64_t n) {
   left->length += n;
   parent->length += n;  // text counts
   if (left->index_leaf) parent->index.update(left);
   doc.store.grow_last(doc.client_id, state + n);
-  txn.settled_growth += n;
-  add_changed_type(txn, parent, nullptr);
+  if (txn) {
+    txn->settled_growth += n;
+    add_changed_type(*txn, parent, nullptr);
+  }
 }
 
 }  // namespace
 
 bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* right, std::u16string_view text) {
-  std::optional<uint64_t> state = own_run_end(txn, parent, left, right);
+  std::optional<uint64_t> state = own_run_end(*txn.doc, parent, left, right);
   if (!state) return false;
   left->content.str() += text;
-  grew_own_run(txn, parent, left, *state, text.size());
+  grew_own_run(*txn.doc, &txn, parent, left, *state, text.size());
+  return true;
+}
+
+bool extend_own_text_run_unobserved(DocImpl& doc, Branch* parent, Item* left, Item* right, std::string_view utf8,
+                                    uint64_t* units) {
+  std::optional<uint64_t> state = own_run_end(doc, parent, left, right);
+  if (!state) return false;
+  *units = utf::append_utf16(utf8, &left->content.str());
+  grew_own_run(doc, nullptr, parent, left, *state, *units);
   return true;
 }
 
@@ -56,10 +67,10 @@ Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* righ
                         const std::u16string* parent_sub, Content content) {
   DocImpl& doc = *txn.doc;
   if (!parent_sub && content.ref() == ContentRef::String) {
-    if (std::optional<uint64_t> state = own_run_end(txn, parent, left, right)) {
+    if (std::optional<uint64_t> state = own_run_end(doc, parent, left, right)) {
       uint64_t n = content.length();
       left->content.append(std::move(content));
-      grew_own_run(txn, parent, left, *state, n);
+      grew_own_run(doc, &txn, parent, left, *state, n);
       return left;
     }
   }

@@ -1,6 +1,8 @@
 // Helpers shared by the local operations of every type.
 #pragma once
 
+#include <string_view>
+
 #include "doc_impl.h"
 
 namespace conflux {
@@ -14,6 +16,10 @@ Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* righ
 // The same growth for text typed between `left` and `right` when it applies,
 // without making a Content first; false (nothing done) otherwise.
 bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* right, std::u16string_view text);
+// The same outside any transaction, for an edit nothing observes (see
+// text_insert_unobserved), from UTF-8; *units gets the UTF-16 units added.
+bool extend_own_text_run_unobserved(DocImpl& doc, Branch* parent, Item* left, Item* right, std::string_view utf8,
+                                    uint64_t* units);
 
 // The last item of the parent's sequence, deleted or not.
 Item* sequence_last(const Branch* parent);

@@ -419,8 +419,10 @@ bool absorbs_deleted_piece(const Item* run, const Item* item) {
 // the run to be the item's neighbour in both clock and list order, with the
 // origins a cut piece would have, and no observer that would see the items
 // before the merge. Returns false (nothing changed) when it does not apply.
-bool delete_into_deleted_neighbour(Transaction& txn, Branch* text, Item* item, uint64_t off, uint64_t length) {
-  DocImpl& doc = *txn.doc;
+// `txn` is null for an edit nothing observes (see text_delete_unobserved):
+// then there is no delete set to record the deletion in.
+bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text, Item* item, uint64_t off,
+                                   uint64_t length) {
   if (!doc.gc || !text->observers.empty() || !doc.after_transaction_observers.empty()) return false;
   if (item->content.ref() != ContentRef::String || item->keep()) return false;
   const std::u16string& str = item->content.str();
@@ -437,14 +439,14 @@ bool delete_into_deleted_neighbour(Transaction& txn, Branch* text, Item* item, u
     run->length += length;
     run->origin = item->last_id();
     run->content = Content::deleted(run->length);
-    txn.delete_set.add(client, run->id.clock, length);
+    if (txn) txn->delete_set.add(client, run->id.clock, length);
   } else if (off == 0 && length < item->length) {
     // The head goes to the run on the left, which ends where it starts.
     Item* run = item->left;
     if (!run || !absorbs_deleted_piece(run, item) || run->id.clock + run->length != item->id.clock) return false;
     if (!item->has_origin() || !(item->origin == run->last_id())) return false;
     if (utf::is_high_surrogate(str[length - 1])) return false;
-    txn.delete_set.add(client, item->id.clock, length);
+    if (txn) txn->delete_set.add(client, item->id.clock, length);
     item->content.str().erase(0, length);
     item->id.clock += length;
     item->length -= length;
@@ -454,11 +456,13 @@ bool delete_into_deleted_neighbour(Transaction& txn, Branch* text, Item* item, u
   } else {
     return false;
   }
-  ++txn.settled_delete_ranges;
-  ++txn.collected_delete_ranges;
   text->length -= length;
   if (item->index_leaf) text->index.update(item);
-  add_changed_type(txn, text, nullptr);
+  if (txn) {
+    ++txn->settled_delete_ranges;
+    ++txn->collected_delete_ranges;
+    add_changed_type(*txn, text, nullptr);
+  }
   return true;
 }
 
@@ -467,7 +471,7 @@ bool delete_inside_item(Transaction& txn, Branch* text, uint64_t index, uint64_t
   uint64_t off = 0;
   Item* item = text->index.find(index, &off);
   if (!item || off + length > item->length) return false;
-  if (delete_into_deleted_neighbour(txn, text, item, off, length)) return true;
+  if (delete_into_deleted_neighbour(*txn.doc, &txn, text, item, off, length)) return true;
   if (off > 0 || length < item->length) {
     BlockList& blocks = *txn.doc->store.blocks(item->id.client);
     size_t i = size_t(find_block_index(blocks, item->id.clock));
@@ -481,7 +485,49 @@ bool delete_inside_item(Transaction& txn, Branch* text, uint64_t index, uint64_t
   return true;
 }
 
+// A transaction that nobody can see (no observer of the text, of
+// transactions or of updates, and none open) changes nothing but the
+// document; an edit that needs no new item, no cut and no merge then skips it.
+bool unobserved(const Branch* text) {
+  const DocImpl& doc = *text->doc;
+  return doc.txn == nullptr && doc.cleanups.empty() && text->observers.empty() &&
+         doc.after_transaction_observers.empty() && doc.update_observers_v1.empty() &&
+         doc.update_observers_v2.empty();
+}
+
 }  // namespace
+
+bool text_insert_unobserved(Branch* text, uint64_t index, std::string_view utf8) {
+  if (utf8.empty() || text->has_formatting || !text->doc || !unobserved(text)) return false;
+  index = std::min(index, text->length);
+  if (index == 0) return false;
+  // The item ending at the index, if one does (else the insert would cut one).
+  Item* left;
+  if (index == text->typing_end && text->typing_version == text->index.version()) {
+    left = text->typing_item;
+  } else {
+    uint64_t off = 0;
+    left = text->index.find(index - 1, &off);
+    if (!left || off + 1 != left->length) return false;
+  }
+  // Deleted items to the right would come first (see text_insert).
+  if (left->right && left->right->deleted()) return false;
+  uint64_t units = 0;
+  if (!extend_own_text_run_unobserved(*text->doc, text, left, left->right, utf8, &units)) return false;
+  text->typing_item = left;
+  text->typing_end = index + units;
+  text->typing_version = text->index.version();
+  return true;
+}
+
+bool text_delete_unobserved(Branch* text, uint64_t index, uint64_t length) {
+  if (length == 0 || text->has_formatting || !text->doc || !unobserved(text)) return false;
+  if (index + length > text->length) return false;
+  uint64_t off = 0;
+  Item* item = text->index.find(index, &off);
+  if (!item || off + length > item->length) return false;
+  return delete_into_deleted_neighbour(*text->doc, nullptr, text, item, off, length);
+}
 
 void text_delete(Transaction& txn, Branch* text, uint64_t index, uint64_t length) {
   if (length == 0) return;

@@ -44,10 +44,11 @@ bool valid_utf8(std::string_view s) {
 namespace {
 // Converts into *out; stops at the first invalid sequence (returns false) when
 // `strict`, otherwise writes U+FFFD for it.
-bool convert_to_utf16(std::string_view s, std::u16string* out, bool strict) {
+// The result goes after the first `keep` units of *out.
+bool convert_to_utf16(std::string_view s, std::u16string* out, bool strict, size_t keep = 0) {
   // Never more UTF-16 units than UTF-8 bytes.
-  out->resize(s.size());
-  char16_t* o = out->data();
+  out->resize(keep + s.size());
+  char16_t* o = out->data() + keep;
   for (size_t i = 0; i < s.size();) {
     // Most text is ASCII: widen eight bytes at a time while it lasts.
     if (i + 8 <= s.size()) {
@@ -95,6 +96,12 @@ std::u16string to_utf16(std::string_view s) {
 }
 
 bool valid_utf8_to_utf16(std::string_view s, std::u16string* out) { return convert_to_utf16(s, out, true); }
+
+size_t append_utf16(std::string_view s, std::u16string* out) {
+  size_t before = out->size();
+  convert_to_utf16(s, out, false, before);
+  return out->size() - before;
+}
 
 namespace {
 // Upper bound of the UTF-8 size of `s`: exact for the BMP; a surrogate pair is

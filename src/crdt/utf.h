@@ -15,6 +15,8 @@ namespace conflux::utf {
 bool valid_utf8(std::string_view s);
 // Assumes valid UTF-8 (invalid sequences become U+FFFD).
 std::u16string to_utf16(std::string_view utf8);
+// Appends to_utf16(utf8) to *out; returns the number of units appended.
+size_t append_utf16(std::string_view utf8, std::u16string* out);
 // Converts valid UTF-8 into *out; false (and *out unspecified) on invalid input.
 bool valid_utf8_to_utf16(std::string_view utf8, std::u16string* out);
 // Lone surrogates become U+FFFD.
