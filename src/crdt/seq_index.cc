@@ -24,6 +24,9 @@ struct SeqIndex::Node {
   Node* parent = nullptr;
   bool leaf = true;
   int count = 0;
+  // Where this node is in parent->children: every keystroke adds to the sums
+  // on its way up, which then needs no search at each level.
+  int slot = 0;
   uint64_t lens[kFanout];  // visible length of each item / sum of each child
   union {
     Item* items[kFanout];
@@ -35,10 +38,9 @@ struct SeqIndex::Node {
     for (int i = 0; i < count; ++i) s += lens[i];
     return s;
   }
-  int slot_of_child(const Node* child) const {
-    int i = 0;
-    while (children[i] != child) ++i;
-    return i;
+  // Children [from, count) moved: tell them their slots.
+  void renumber(int from) {
+    for (int i = from; i < count; ++i) children[i]->slot = i;
   }
   int slot_of_item(const Item* item) const {
     int i = 0;
@@ -76,7 +78,7 @@ void SeqIndex::free_subtree(Node* n, bool detach_items) {
 
 void SeqIndex::add_up(Node* n, int64_t delta) {
   if (delta == 0) return;
-  for (Node* p = n->parent; p; n = p, p = p->parent) p->lens[p->slot_of_child(n)] += uint64_t(delta);
+  for (Node* p = n->parent; p; n = p, p = p->parent) p->lens[n->slot] += uint64_t(delta);
   total_ += uint64_t(delta);
 }
 
@@ -93,6 +95,7 @@ void SeqIndex::split(Node* n) {
     for (int i = 0; i < right->count; ++i) right->items[i]->index_leaf = right;
   } else {
     for (int i = 0; i < right->count; ++i) right->children[i]->parent = right;
+    right->renumber(0);
   }
   uint64_t right_sum = right->sum();
   Node* p = n->parent;
@@ -103,14 +106,16 @@ void SeqIndex::split(Node* n) {
     p->children[0] = n;
     p->lens[0] = n->sum() + right_sum;
     n->parent = p;
+    n->slot = 0;
     root_ = p;
   }
-  int at = p->slot_of_child(n);
+  int at = n->slot;
   p->lens[at] -= right_sum;
   p->open(at + 1);
   p->children[at + 1] = right;
   p->lens[at + 1] = right_sum;
   right->parent = p;
+  p->renumber(at + 1);
   if (p->count == kFanout) split(p);
 }
 
@@ -162,6 +167,7 @@ void SeqIndex::build(Item* first) {
         up.back()->leaf = false;
       }
       Node* p = up.back();
+      n->slot = p->count;
       p->children[p->count] = n;
       p->lens[p->count++] = n->sum();
       n->parent = p;
@@ -213,7 +219,9 @@ void SeqIndex::remove(Item* item) {
   // Drop nodes left empty, up to (not including) the root.
   while (n->count == 0 && n->parent) {
     Node* p = n->parent;
-    p->close(p->slot_of_child(n));
+    int at = n->slot;
+    p->close(at);
+    p->renumber(at);
     delete n;
     n = p;
   }
@@ -260,7 +268,7 @@ uint64_t SeqIndex::position_of(const Item* item) const {
   uint64_t pos = 0;
   for (int i = 0, at = n->slot_of_item(item); i < at; ++i) pos += n->lens[i];
   for (const Node* p = n->parent; p; n = p, p = p->parent) {
-    for (int i = 0, at = p->slot_of_child(n); i < at; ++i) pos += p->lens[i];
+    for (int i = 0, at = n->slot; i < at; ++i) pos += p->lens[i];
   }
   return pos;
 }
