@@ -31,3 +31,17 @@ TEST_CASE("Utf8Appender gives what to_utf8 gives for the whole text, however it 
     CHECK(out == std::string("x").append(utf::to_utf8(whole)));
   }
 }
+
+TEST_CASE("append_utf16 appends what to_utf16 gives, short ASCII or not", "[utf]") {
+  const std::vector<std::string> inputs = {"", "a", "ab", "abcd", "abcde", "\xC3\xA9", "a\xC3\xA9", "\xF0\x9F\x98\x80",
+                                           "\xFF", "ab\xE4\xB8", "plain ASCII longer than a keystroke"};
+  for (const std::string& in : inputs) {
+    std::u16string out = u"x";
+    size_t n = utf::append_utf16(in, &out);
+    INFO(in);
+    std::u16string expected = u"x";
+    expected += utf::to_utf16(in);
+    CHECK(out == expected);
+    CHECK(n == out.size() - 1);
+  }
+}

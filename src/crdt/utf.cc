@@ -98,6 +98,15 @@ std::u16string to_utf16(std::string_view s) {
 bool valid_utf8_to_utf16(std::string_view s, std::u16string* out) { return convert_to_utf16(s, out, true); }
 
 size_t append_utf16(std::string_view s, std::u16string* out) {
+  // A keystroke is a character or two, most often ASCII: append it as is.
+  if (s.size() <= 4) {
+    bool ascii = true;
+    for (char c : s) ascii &= static_cast<unsigned char>(c) < 0x80;
+    if (ascii) {
+      for (char c : s) out->push_back(char16_t(static_cast<unsigned char>(c)));
+      return s.size();
+    }
+  }
   size_t before = out->size();
   convert_to_utf16(s, out, false, before);
   return out->size() - before;
