@@ -62,6 +62,59 @@ TEST_CASE("SeqIndex finds positions and items like a linear scan", "[index]") {
   for (Item* item : order) REQUIRE(item->index_leaf == nullptr);
 }
 
+TEST_CASE("SeqIndex answers finds between length changes near and far like a linear scan", "[index]") {
+  // find() remembers its last leaf, and a length change inside that leaf
+  // keeps it: a change, then a find, at every step.
+  std::mt19937_64 rng(23);
+  std::vector<std::unique_ptr<Item>> pool;
+  std::vector<Item*> order;
+  SeqIndex index;
+  for (int i = 0; i < 400; ++i) {
+    pool.push_back(std::make_unique<Item>());
+    Item* item = pool.back().get();
+    item->length = 1 + rng() % 4;
+    item->flags = Item::kCountable;
+    index.insert_after(order.empty() ? nullptr : order.back(), item);
+    order.push_back(item);
+  }
+  size_t near = 0;
+  for (int step = 0; step < 20000; ++step) {
+    // Mostly next to the last change, as typing and backspacing are.
+    size_t at = rng() % 4 == 0 ? rng() % order.size() : std::min(order.size() - 1, near + rng() % 3);
+    near = at;
+    Item* item = order[at];
+    int op = int(rng() % 3);
+    if (op == 0) {
+      item->length += 1 + rng() % 3;
+    } else if (op == 1 && item->length > 1) {
+      item->length -= 1;
+    } else {
+      item->flags = item->flags == Item::kDeleted ? Item::kCountable : Item::kDeleted;
+    }
+    index.update(item);
+    uint64_t total = 0;
+    for (Item* it : order) total += it->visible_length();
+    REQUIRE(index.total() == total);
+    if (total == 0) continue;
+    for (int probe = 0; probe < 3; ++probe) {
+      uint64_t pos = probe == 0 ? index.position_of(item) : rng() % total;
+      uint64_t rest = pos;
+      Item* want = nullptr;
+      for (Item* it : order) {
+        if (rest < it->visible_length()) {
+          want = it;
+          break;
+        }
+        rest -= it->visible_length();
+      }
+      uint64_t offset = 99;
+      INFO("step " << step << " pos " << pos);
+      REQUIRE(index.find(pos, &offset) == want);
+      if (want) REQUIRE(offset == rest);  // a deleted last item's position is the end
+    }
+  }
+}
+
 TEST_CASE("BlockList behaves as a vector under clustered and scattered edits", "[index]") {
   std::mt19937_64 rng(11);
   std::vector<std::unique_ptr<Item>> pool;

@@ -154,3 +154,21 @@ TEST_CASE("an edit made without a transaction is seen by what starts watching af
   });
   CHECK(updates.size() == 1);
 }
+
+TEST_CASE("typing into two texts in turn makes a new item each time the other moved our clock", "[text][local]") {
+  Doc fast(Doc::Options{.client_id = 9}), reference(Doc::Options{.client_id = 9});
+  Text a = fast.get_text("a"), b = fast.get_text("b");
+  Text ra = reference.get_text("a"), rb = reference.get_text("b");
+  Subscription watch_a = ra.observe([](const TextEvent&) {});
+  Subscription watch_b = rb.observe([](const TextEvent&) {});
+  for (int round = 0; round < 20; ++round) {
+    for (int k = 0; k < 3; ++k) {
+      a.insert(a.length(), "x");
+      ra.insert(ra.length(), "x");
+    }
+    b.insert(b.length(), "y");
+    rb.insert(rb.length(), "y");
+  }
+  CHECK(a.to_string() == std::string(60, 'x'));
+  CHECK(fast.encode_state_as_update() == reference.encode_state_as_update());
+}

@@ -58,6 +58,9 @@ struct Branch {
   Item* typing_item = nullptr;
   uint64_t typing_end = 0;
   uint64_t typing_version = ~uint64_t{0};
+  // `typing_item` grew in place that last time, so its neighbours allow it
+  // to grow again (see own_run_end) for as long as the version holds.
+  bool typing_grows = false;
 
   using Observer = std::function<void(Transaction&, const BranchEvent&)>;
   std::vector<std::pair<uint64_t, Observer>> observers;

@@ -55,8 +55,15 @@ bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* rig
 }
 
 bool extend_own_text_run_unobserved(DocImpl& doc, Branch* parent, Item* left, Item* right, std::string_view utf8,
-                                    uint64_t* units) {
-  std::optional<uint64_t> state = own_run_end(doc, parent, left, right);
+                                    bool neighbours_known, uint64_t* units) {
+  std::optional<uint64_t> state;
+  if (neighbours_known) {
+    // Only our clock (edits of other types) or our client id may have changed since.
+    uint64_t s = doc.store.state(doc.client_id);
+    if (left->id.client == doc.client_id && left->id.clock + left->length == s) state = s;
+  } else {
+    state = own_run_end(doc, parent, left, right);
+  }
   if (!state) return false;
   *units = utf::append_utf16(utf8, &left->content.str());
   grew_own_run(doc, nullptr, parent, left, *state, *units);

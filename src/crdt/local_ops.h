@@ -18,8 +18,10 @@ Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* righ
 bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* right, std::u16string_view text);
 // The same outside any transaction, for an edit nothing observes (see
 // text_insert_unobserved), from UTF-8; *units gets the UTF-16 units added.
+// `neighbours_known`: `left` grew in place last and nothing in its list has
+// changed since, so only our clock is checked.
 bool extend_own_text_run_unobserved(DocImpl& doc, Branch* parent, Item* left, Item* right, std::string_view utf8,
-                                    uint64_t* units);
+                                    bool neighbours_known, uint64_t* units);
 
 // The last item of the parent's sequence, deleted or not.
 Item* sequence_last(const Branch* parent);

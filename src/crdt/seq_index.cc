@@ -236,7 +236,10 @@ void SeqIndex::remove(Item* item) {
 }
 
 void SeqIndex::update(Item* item) {
+  // A length change inside the remembered leaf moves no leaf's start.
+  bool keep_finger = finger_ && finger_version_ == version_ && item->index_leaf == finger_;
   ++version_;
+  if (keep_finger) finger_version_ = version_;
   auto* n = static_cast<Node*>(item->index_leaf);
   if (!n) return;
   int at = n->slot_of_item(item);
@@ -250,11 +253,29 @@ uint64_t SeqIndex::total() const { return total_; }
 
 Item* SeqIndex::find(uint64_t pos, uint64_t* offset) const {
   if (!root_ || pos >= total_) return nullptr;
+  // Edits cluster: look in the leaf of the last answer first.
+  if (finger_version_ == version_ && pos >= finger_start_) {
+    const Node* n = finger_;
+    uint64_t rel = pos - finger_start_;
+    for (int i = 0; i < n->count; ++i) {
+      if (rel < n->lens[i]) {
+        *offset = rel;
+        return n->items[i];
+      }
+      rel -= n->lens[i];
+    }
+  }
+  const uint64_t wanted = pos;
   const Node* n = root_;
   for (;;) {
     int i = 0;
     while (i + 1 < n->count && pos >= n->lens[i]) pos -= n->lens[i++];
     if (n->leaf) {
+      uint64_t ahead = 0;  // the leaf's units before slot i
+      for (int k = 0; k < i; ++k) ahead += n->lens[k];
+      finger_ = n;
+      finger_start_ = wanted - pos - ahead;
+      finger_version_ = version_;
       *offset = pos;
       return n->items[i];
     }

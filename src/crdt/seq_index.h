@@ -66,6 +66,12 @@ class SeqIndex {
   size_t count_ = 0;
   uint64_t total_ = 0;
   uint64_t version_ = 0;
+  // The leaf of the last find() and the position its first item starts at,
+  // valid while version_ is finger_version_ (update() keeps it when the
+  // change is inside that leaf).
+  mutable const Node* finger_ = nullptr;
+  mutable uint64_t finger_start_ = 0;
+  mutable uint64_t finger_version_ = ~uint64_t{0};
 };
 
 }  // namespace conflux

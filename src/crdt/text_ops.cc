@@ -372,10 +372,10 @@ Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk ch
     }
     uint64_t length = chunk.str.size();
     Item* item = pos.left;
-    if (!extend_own_text_run(txn, text, pos.left, pos.right, chunk.str)) {
-      item = insert_local_item(txn, text, pos.left, pos.right, nullptr, Content::string(std::move(chunk.str)));
-    }
+    bool grew = extend_own_text_run(txn, text, pos.left, pos.right, chunk.str);
+    if (!grew) item = insert_local_item(txn, text, pos.left, pos.right, nullptr, Content::string(std::move(chunk.str)));
     if (!item->deleted()) {
+      text->typing_grows = grew;
       text->typing_item = item;
       text->typing_end = index + length;
       text->typing_version = text->index.version();
@@ -503,17 +503,20 @@ bool text_insert_unobserved(Branch* text, uint64_t index, std::string_view utf8)
   if (index == 0) return false;
   // The item ending at the index, if one does (else the insert would cut one).
   Item* left;
+  bool known = false;  // left grew last, and no item of the text changed since
   if (index == text->typing_end && text->typing_version == text->index.version()) {
     left = text->typing_item;
+    known = text->typing_grows;
   } else {
     uint64_t off = 0;
     left = text->index.find(index - 1, &off);
     if (!left || off + 1 != left->length) return false;
   }
   // Deleted items to the right would come first (see text_insert).
-  if (left->right && left->right->deleted()) return false;
+  if (!known && left->right && left->right->deleted()) return false;
   uint64_t units = 0;
-  if (!extend_own_text_run_unobserved(*text->doc, text, left, left->right, utf8, &units)) return false;
+  if (!extend_own_text_run_unobserved(*text->doc, text, left, left->right, utf8, known, &units)) return false;
+  text->typing_grows = true;
   text->typing_item = left;
   text->typing_end = index + units;
   text->typing_version = text->index.version();
