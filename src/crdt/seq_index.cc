@@ -120,6 +120,7 @@ void SeqIndex::split(Node* n) {
 }
 
 void SeqIndex::insert_after(Item* left, Item* item) {
+  flush();
   ++version_;
   Node* leaf;
   int at;
@@ -143,6 +144,7 @@ void SeqIndex::insert_after(Item* left, Item* item) {
 }
 
 void SeqIndex::build(Item* first) {
+  flush();
   ++version_;
   // Nodes are filled to three quarters so that the edits that follow a load
   // do not split them at once.
@@ -179,6 +181,7 @@ void SeqIndex::build(Item* first) {
 
 // Both pieces sit in one leaf, so the sums above it stay as they were.
 void SeqIndex::insert_split(Item* left, Item* right) {
+  flush();
   ++version_;
   auto* leaf = static_cast<Node*>(left->index_leaf);
   int at = leaf->slot_of_item(left) + 1;
@@ -192,6 +195,7 @@ void SeqIndex::insert_split(Item* left, Item* right) {
 }
 
 void SeqIndex::merge_into(Item* left, Item* right) {
+  flush();
   ++version_;
   auto* leaf = static_cast<Node*>(left->index_leaf);
   int at = leaf && leaf == right->index_leaf ? leaf->slot_of_item(left) : -1;
@@ -208,6 +212,7 @@ void SeqIndex::merge_into(Item* left, Item* right) {
 }
 
 void SeqIndex::remove(Item* item) {
+  flush();
   ++version_;
   auto* n = static_cast<Node*>(item->index_leaf);
   if (!n) return;
@@ -242,11 +247,32 @@ void SeqIndex::update(Item* item) {
   if (keep_finger) finger_version_ = version_;
   auto* n = static_cast<Node*>(item->index_leaf);
   if (!n) return;
-  int at = n->slot_of_item(item);
+  // The same item again (typing): its slot has not moved, since every change
+  // that moves slots flushes first.
+  int at = item == pending_item_ ? pending_slot_ : n->slot_of_item(item);
   uint64_t len = item->visible_length();
   int64_t delta = int64_t(len) - int64_t(n->lens[at]);
   n->lens[at] = len;
-  add_up(n, delta);
+  if (delta == 0) return;
+  // Keystrokes change one leaf after another: the sums above it are brought
+  // up to date once, when another leaf changes or something reads them.
+  total_ += uint64_t(delta);
+  if (pending_leaf_ != n) {
+    flush();
+    pending_leaf_ = n;
+  }
+  pending_delta_ += delta;
+  pending_item_ = item;
+  pending_slot_ = at;
+}
+
+void SeqIndex::flush() const {
+  pending_item_ = nullptr;
+  if (!pending_leaf_) return;
+  Node* n = pending_leaf_;
+  for (Node* p = n->parent; p; n = p, p = p->parent) p->lens[n->slot] += uint64_t(pending_delta_);
+  pending_leaf_ = nullptr;
+  pending_delta_ = 0;
 }
 
 uint64_t SeqIndex::total() const { return total_; }
@@ -265,6 +291,7 @@ Item* SeqIndex::find(uint64_t pos, uint64_t* offset) const {
       rel -= n->lens[i];
     }
   }
+  flush();
   const uint64_t wanted = pos;
   const Node* n = root_;
   for (;;) {
@@ -284,6 +311,7 @@ Item* SeqIndex::find(uint64_t pos, uint64_t* offset) const {
 }
 
 uint64_t SeqIndex::position_of(const Item* item) const {
+  flush();
   auto* n = static_cast<const Node*>(item->index_leaf);
   if (!n) return 0;
   uint64_t pos = 0;
@@ -295,6 +323,7 @@ uint64_t SeqIndex::position_of(const Item* item) const {
 }
 
 void SeqIndex::clear() {
+  flush();
   ++version_;
   if (root_) free_subtree(root_, true);
   root_ = nullptr;

@@ -61,6 +61,8 @@ class SeqIndex {
   void free_subtree(Node* n, bool detach_items);
   void add_up(Node* n, int64_t delta);
   void split(Node* n);
+  // Adds the pending change of one leaf to the sums above it.
+  void flush() const;
 
   Node* root_ = nullptr;
   size_t count_ = 0;
@@ -72,6 +74,13 @@ class SeqIndex {
   mutable const Node* finger_ = nullptr;
   mutable uint64_t finger_start_ = 0;
   mutable uint64_t finger_version_ = ~uint64_t{0};
+  // A change of pending_leaf_'s sum not yet added to its ancestors (total_
+  // has it); everything that reads the sums above leaves flushes it first.
+  mutable Node* pending_leaf_ = nullptr;
+  mutable int64_t pending_delta_ = 0;
+  // The item update() changed last and its slot in pending_leaf_.
+  mutable const Item* pending_item_ = nullptr;
+  mutable int pending_slot_ = 0;
 };
 
 }  // namespace conflux
