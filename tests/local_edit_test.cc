@@ -172,3 +172,39 @@ TEST_CASE("typing into two texts in turn makes a new item each time the other mo
   CHECK(a.to_string() == std::string(60, 'x'));
   CHECK(fast.encode_state_as_update() == reference.encode_state_as_update());
 }
+
+TEST_CASE("a listener that edits in answer to an update is told of its edit after everyone has the first",
+          "[text][local]") {
+  // The text observer of the reference makes every edit a full transaction.
+  auto session = [](bool observed) {
+    Doc doc(Doc::Options{.client_id = 4});
+    Text text = doc.get_text("t");
+    Text log = doc.get_text("log");
+    Subscription watch;
+    if (observed) watch = text.observe([](const TextEvent&) {});
+    std::vector<Bytes> seen;
+    bool answer_next = false;
+    Subscription answer = doc.on_update([&](const Bytes&, const Transaction&) {
+      if (!answer_next) return;
+      answer_next = false;
+      log.insert(log.length(), "!");  // starts a transaction inside the listener
+    });
+    Subscription record = doc.on_update([&](const Bytes& u, const Transaction&) { seen.push_back(u); });
+    text.insert(0, "ab");
+    answer_next = true;
+    text.insert(2, "cd");  // grows the run: no transaction unless observed
+    text.remove(3, 1);     // a cut
+    answer_next = true;
+    text.remove(2, 1);  // into the deleted run
+    text.insert(2, "e");
+    Doc peer;
+    for (const Bytes& u : seen) REQUIRE(peer.apply_update(u).ok());
+    CHECK(peer.encode_state_as_update() == doc.encode_state_as_update());
+    CHECK(log.to_string() == "!!");
+    return seen;
+  };
+  std::vector<Bytes> direct = session(false);
+  std::vector<Bytes> reference = session(true);
+  CHECK(direct.size() == 7);
+  CHECK(direct == reference);
+}

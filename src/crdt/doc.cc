@@ -239,7 +239,7 @@ void Text::insert(Transaction& t, uint64_t index, std::string_view text, const A
   }
 }
 void Text::insert(uint64_t index, std::string_view text, const Attrs* attrs) {
-  if ((!attrs || attrs->empty()) && text_insert_unobserved(b_, index, text)) return;
+  if ((!attrs || attrs->empty()) && text_insert_direct(b_, index, text)) return;
   run([&](Transaction& t) { insert(t, index, text, attrs); });
 }
 void Text::insert_embed(Transaction& t, uint64_t index, Any embed, const Attrs& attrs) {
@@ -254,7 +254,7 @@ void Text::insert_embed(uint64_t index, Any embed, const Attrs& attrs) {
 }
 void Text::remove(Transaction& t, uint64_t index, uint64_t length) { text_delete(t, b_, index, length); }
 void Text::remove(uint64_t index, uint64_t length) {
-  if (text_delete_unobserved(b_, index, length)) return;
+  if (text_delete_direct(b_, index, length)) return;
   run([&](Transaction& t) { remove(t, index, length); });
 }
 void Text::format(Transaction& t, uint64_t index, uint64_t length, const Attrs& attrs) {

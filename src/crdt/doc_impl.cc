@@ -132,6 +132,42 @@ void DocImpl::transact_with(void (*call)(void*, Transaction&), void* fn, const v
   }
 }
 
+void DocImpl::emit_updates(Transaction& t) {
+  if (update_observers_v1.empty() && update_observers_v2.empty()) return;
+  for (UpdateFormat fmt : {UpdateFormat::V1, UpdateFormat::V2}) {
+    auto& observers = fmt == UpdateFormat::V1 ? update_observers_v1 : update_observers_v2;
+    if (observers.empty()) continue;
+    std::vector<uint8_t> update = std::move(update_buffer);
+    if (encode_transaction_update(t, fmt, &update)) {
+      for (auto& [id, obs] : observers) obs(update, t);
+    }
+    // A large update's memory is not kept for the small ones that follow.
+    if (update.capacity() <= kKeptUpdateBuffer) update_buffer = std::move(update);
+  }
+}
+
+void DocImpl::emit_direct_update(uint64_t before, const ID* deleted, uint64_t deleted_len) {
+  if (update_observers_v1.empty() && update_observers_v2.empty()) return;
+  if (spare_transaction) {
+    spare_transaction->reset(true, nullptr);
+    cleanups.push_back(std::move(spare_transaction));
+  } else {
+    cleanups.push_back(std::make_unique<Transaction>(this, true, nullptr));
+  }
+  // Listed as the transaction being cleaned up, so that transactions the
+  // listeners start wait for it to end, as they would during a cleanup.
+  Transaction& t = *cleanups.back();
+  if (store.state(client_id) != before) t.before_state[client_id] = before;
+  if (deleted) t.delete_set.add(deleted->client, deleted->clock, deleted_len);
+  emit_updates(t);
+  if (cleanups.size() > 1) {
+    cleanup_transactions(1);  // those the listeners started; keeps the last as the spare
+  } else {
+    spare_transaction = std::move(cleanups.back());
+    cleanups.clear();
+  }
+}
+
 void DocImpl::cleanup_transactions(size_t i) {
   while (i < cleanups.size()) {
     Transaction& t = *cleanups[i];
@@ -197,18 +233,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     // Someone else wrote with our client id: take a fresh one.
     if (!t.local && t.before_state.find(client_id) != t.before_state.end()) renew_client_id();
 
-    if (!update_observers_v1.empty() || !update_observers_v2.empty()) {
-      for (UpdateFormat fmt : {UpdateFormat::V1, UpdateFormat::V2}) {
-        auto& observers = fmt == UpdateFormat::V1 ? update_observers_v1 : update_observers_v2;
-        if (observers.empty()) continue;
-        std::vector<uint8_t> update = std::move(update_buffer);
-        if (encode_transaction_update(t, fmt, &update)) {
-          for (auto& [id, obs] : observers) obs(update, t);
-        }
-        // A large update's memory is not kept for the small ones that follow.
-        if (update.capacity() <= kKeptUpdateBuffer) update_buffer = std::move(update);
-      }
-    }
+    emit_updates(t);
     store.unwatch_state_changes(&t.before_state);
     ++i;
   }

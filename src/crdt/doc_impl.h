@@ -120,9 +120,18 @@ class DocImpl {
   // Picks a fresh random client id (after seeing our own id from a remote peer).
   void renew_client_id();
 
+  // An edit made without a transaction, which only update listeners could
+  // see (see text_insert_direct): tells them its update as the end of a
+  // transaction would. `before`: our client's state before the edit (its
+  // state now when the edit added nothing); `deleted`, when not null: the
+  // `deleted_len` units from there that the edit deleted.
+  void emit_direct_update(uint64_t before, const ID* deleted, uint64_t deleted_len);
+
  private:
   std::unordered_set<std::u16string> interned_;
   void cleanup_transactions(size_t i);
+  // Calls the update listeners with the transaction's update.
+  void emit_updates(Transaction& t);
 };
 
 }  // namespace conflux

@@ -32,7 +32,7 @@ std::optional<uint64_t> own_run_end(DocImpl& doc, Branch* parent, Item* left, It
 }
 
 // `left` (see own_run_end) grew by n units of text. Without a transaction
-// (nothing observes the edit) there is nothing to record.
+// (see text_insert_direct) there is nothing to record.
 void grew_own_run(DocImpl& doc, Transaction* txn, Branch* parent, Item* left, uint64_t state, uint64_t n) {
   left->length += n;
   parent->length += n;  // text counts
@@ -54,8 +54,8 @@ bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* rig
   return true;
 }
 
-bool extend_own_text_run_unobserved(DocImpl& doc, Branch* parent, Item* left, Item* right, std::string_view utf8,
-                                    bool neighbours_known, uint64_t* units) {
+bool extend_own_text_run_direct(DocImpl& doc, Branch* parent, Item* left, Item* right, std::string_view utf8,
+                                bool neighbours_known, uint64_t* state_before, uint64_t* units) {
   std::optional<uint64_t> state;
   if (neighbours_known) {
     // Only our clock (edits of other types) or our client id may have changed since.
@@ -65,6 +65,7 @@ bool extend_own_text_run_unobserved(DocImpl& doc, Branch* parent, Item* left, It
     state = own_run_end(doc, parent, left, right);
   }
   if (!state) return false;
+  *state_before = *state;
   *units = utf::append_utf16(utf8, &left->content.str());
   grew_own_run(doc, nullptr, parent, left, *state, *units);
   return true;

@@ -419,10 +419,10 @@ bool absorbs_deleted_piece(const Item* run, const Item* item) {
 // the run to be the item's neighbour in both clock and list order, with the
 // origins a cut piece would have, and no observer that would see the items
 // before the merge. Returns false (nothing changed) when it does not apply.
-// `txn` is null for an edit nothing observes (see text_delete_unobserved):
-// then there is no delete set to record the deletion in.
+// `txn` is null for an edit made without a transaction (see
+// text_delete_direct): then *deleted gets where the deleted units start.
 bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text, Item* item, uint64_t off,
-                                   uint64_t length) {
+                                   uint64_t length, ID* deleted = nullptr) {
   if (!doc.gc || !text->observers.empty() || !doc.after_transaction_observers.empty()) return false;
   if (item->content.ref() != ContentRef::String || item->keep()) return false;
   const std::u16string& str = item->content.str();
@@ -440,6 +440,7 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
     run->origin = item->last_id();
     run->content = Content::deleted(run->length);
     if (txn) txn->delete_set.add(client, run->id.clock, length);
+    if (deleted) *deleted = run->id;
   } else if (off == 0 && length < item->length) {
     // The head goes to the run on the left, which ends where it starts.
     Item* run = item->left;
@@ -447,6 +448,7 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
     if (!item->has_origin() || !(item->origin == run->last_id())) return false;
     if (utf::is_high_surrogate(str[length - 1])) return false;
     if (txn) txn->delete_set.add(client, item->id.clock, length);
+    if (deleted) *deleted = item->id;
     item->content.str().erase(0, length);
     item->id.clock += length;
     item->length -= length;
@@ -485,20 +487,20 @@ bool delete_inside_item(Transaction& txn, Branch* text, uint64_t index, uint64_t
   return true;
 }
 
-// A transaction that nobody can see (no observer of the text, of
-// transactions or of updates, and none open) changes nothing but the
-// document; an edit that needs no new item, no cut and no merge then skips it.
-bool unobserved(const Branch* text) {
+// An edit that needs no new item, no cut and no merge leaves nothing for a
+// transaction's end to do but to tell the update listeners. When nothing
+// else could see the transaction (no observer of the text or of
+// transactions, and none open), the edit skips it.
+bool only_updates_watch(const Branch* text) {
   const DocImpl& doc = *text->doc;
   return doc.txn == nullptr && doc.cleanups.empty() && text->observers.empty() &&
-         doc.after_transaction_observers.empty() && doc.update_observers_v1.empty() &&
-         doc.update_observers_v2.empty();
+         doc.after_transaction_observers.empty();
 }
 
 }  // namespace
 
-bool text_insert_unobserved(Branch* text, uint64_t index, std::string_view utf8) {
-  if (utf8.empty() || text->has_formatting || !text->doc || !unobserved(text)) return false;
+bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
+  if (utf8.empty() || text->has_formatting || !text->doc || !only_updates_watch(text)) return false;
   index = std::min(index, text->length);
   if (index == 0) return false;
   // The item ending at the index, if one does (else the insert would cut one).
@@ -514,22 +516,27 @@ bool text_insert_unobserved(Branch* text, uint64_t index, std::string_view utf8)
   }
   // Deleted items to the right would come first (see text_insert).
   if (!known && left->right && left->right->deleted()) return false;
-  uint64_t units = 0;
-  if (!extend_own_text_run_unobserved(*text->doc, text, left, left->right, utf8, known, &units)) return false;
+  uint64_t before = 0, units = 0;
+  if (!extend_own_text_run_direct(*text->doc, text, left, left->right, utf8, known, &before, &units)) return false;
   text->typing_grows = true;
   text->typing_item = left;
   text->typing_end = index + units;
   text->typing_version = text->index.version();
+  text->doc->emit_direct_update(before, nullptr, 0);
   return true;
 }
 
-bool text_delete_unobserved(Branch* text, uint64_t index, uint64_t length) {
-  if (length == 0 || text->has_formatting || !text->doc || !unobserved(text)) return false;
+bool text_delete_direct(Branch* text, uint64_t index, uint64_t length) {
+  if (length == 0 || text->has_formatting || !text->doc || !only_updates_watch(text)) return false;
   if (index + length > text->length) return false;
   uint64_t off = 0;
   Item* item = text->index.find(index, &off);
   if (!item || off + length > item->length) return false;
-  return delete_into_deleted_neighbour(*text->doc, nullptr, text, item, off, length);
+  ID deleted;
+  if (!delete_into_deleted_neighbour(*text->doc, nullptr, text, item, off, length, &deleted)) return false;
+  DocImpl& doc = *text->doc;
+  doc.emit_direct_update(doc.store.state(doc.client_id), &deleted, length);
+  return true;
 }
 
 void text_delete(Transaction& txn, Branch* text, uint64_t index, uint64_t length) {
