@@ -32,13 +32,16 @@ struct Editor {
   Doc doc;
   Text text;
   std::vector<Bytes> updates;
+  std::vector<Bytes> updates_v2;
   Subscription on_update;
+  Subscription on_update_v2;
   Subscription observer;
 
   enum Watch { kObserved, kListened, kUnwatched };
   Editor(uint64_t client, Watch watch) : doc(Doc::Options{.client_id = client}), text(doc.get_text("t")) {
     if (watch != kUnwatched) {
       on_update = doc.on_update([this](const Bytes& u, const Transaction&) { updates.push_back(u); });
+      on_update_v2 = doc.on_update_v2([this](const Bytes& u, const Transaction&) { updates_v2.push_back(u); });
     }
     if (watch == kObserved) observer = text.observe([](const TextEvent&) {});
   }
@@ -93,6 +96,7 @@ TEST_CASE("typing, backspacing and deleting forward send the updates and leave t
       INFO("update " << i);
       REQUIRE(fast.updates[i] == reference.updates[i]);
     }
+    REQUIRE(fast.updates_v2 == reference.updates_v2);
     CHECK(fast.doc.encode_state_as_update() == reference.doc.encode_state_as_update());
     CHECK(fast.doc.encode_state_as_update_v2() == reference.doc.encode_state_as_update_v2());
     CHECK(unwatched.text.to_string() == reference.text.to_string());

@@ -146,7 +146,7 @@ void DocImpl::emit_updates(Transaction& t) {
   }
 }
 
-void DocImpl::emit_direct_update(uint64_t before, const ID* deleted, uint64_t deleted_len) {
+void DocImpl::emit_direct_update(const Item* grown, uint64_t before, const ID* deleted, uint64_t deleted_len) {
   if (update_observers_v1.empty() && update_observers_v2.empty()) return;
   if (spare_transaction) {
     spare_transaction->reset(true, nullptr);
@@ -157,9 +157,20 @@ void DocImpl::emit_direct_update(uint64_t before, const ID* deleted, uint64_t de
   // Listed as the transaction being cleaned up, so that transactions the
   // listeners start wait for it to end, as they would during a cleanup.
   Transaction& t = *cleanups.back();
-  if (store.state(client_id) != before) t.before_state[client_id] = before;
+  if (grown) t.before_state[client_id] = before;
   if (deleted) t.delete_set.add(deleted->client, deleted->clock, deleted_len);
-  emit_updates(t);
+  if (!update_observers_v1.empty()) {
+    std::vector<uint8_t> update = std::move(update_buffer);
+    encode_direct_update_v1(grown, before, deleted, deleted_len, &update);
+    for (auto& [id, obs] : update_observers_v1) obs(update, t);
+    if (update.capacity() <= kKeptUpdateBuffer) update_buffer = std::move(update);
+  }
+  if (!update_observers_v2.empty()) {
+    std::vector<uint8_t> update;
+    if (encode_transaction_update(t, UpdateFormat::V2, &update)) {
+      for (auto& [id, obs] : update_observers_v2) obs(update, t);
+    }
+  }
   if (cleanups.size() > 1) {
     cleanup_transactions(1);  // those the listeners started; keeps the last as the spare
   } else {

@@ -122,10 +122,10 @@ class DocImpl {
 
   // An edit made without a transaction, which only update listeners could
   // see (see text_insert_direct): tells them its update as the end of a
-  // transaction would. `before`: our client's state before the edit (its
-  // state now when the edit added nothing); `deleted`, when not null: the
-  // `deleted_len` units from there that the edit deleted.
-  void emit_direct_update(uint64_t before, const ID* deleted, uint64_t deleted_len);
+  // transaction would. `grown`, when not null: our last struct, which grew
+  // from clock `before` on; `deleted`, when not null: the `deleted_len`
+  // units from there that the edit deleted.
+  void emit_direct_update(const Item* grown, uint64_t before, const ID* deleted, uint64_t deleted_len);
 
  private:
   std::unordered_set<std::u16string> interned_;

@@ -522,7 +522,7 @@ bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
   text->typing_item = left;
   text->typing_end = index + units;
   text->typing_version = text->index.version();
-  text->doc->emit_direct_update(before, nullptr, 0);
+  text->doc->emit_direct_update(left, before, nullptr, 0);
   return true;
 }
 
@@ -535,7 +535,7 @@ bool text_delete_direct(Branch* text, uint64_t index, uint64_t length) {
   ID deleted;
   if (!delete_into_deleted_neighbour(*text->doc, nullptr, text, item, off, length, &deleted)) return false;
   DocImpl& doc = *text->doc;
-  doc.emit_direct_update(doc.store.state(doc.client_id), &deleted, length);
+  doc.emit_direct_update(nullptr, 0, &deleted, length);
   return true;
 }
 

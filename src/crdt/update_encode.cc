@@ -125,6 +125,33 @@ std::vector<uint8_t> encode_state_as_update(const DocImpl& doc, const StateVecto
   return merged;
 }
 
+void encode_direct_update_v1(const Item* grown, uint64_t from, const ID* deleted, uint64_t deleted_len,
+                             std::vector<uint8_t>* out) {
+  EncoderV1 enc(std::move(*out));
+  lib0::Writer& w = enc.rest();
+  if (grown) {
+    // As write_structs_since for one client whose one struct changed.
+    w.write_var_uint(1);
+    w.write_var_uint(1);
+    enc.write_client(grown->id.client);
+    w.write_var_uint(from);
+    write_item(enc, *grown, from - grown->id.clock);
+  } else {
+    w.write_var_uint(0);
+  }
+  if (deleted) {
+    // As DeleteSet::write for one range.
+    w.write_var_uint(1);
+    w.write_repeated_var_uint(deleted->client);
+    w.write_var_uint(1);
+    w.write_var_uint(deleted->clock);
+    w.write_var_uint(deleted_len);
+  } else {
+    w.write_var_uint(0);
+  }
+  *out = enc.finish();
+}
+
 bool encode_transaction_update(Transaction& txn, UpdateFormat fmt, std::vector<uint8_t>* out) {
   if (txn.delete_set.empty() && txn.before_state.empty()) return false;
   auto write = [&](UpdateEncoder& enc) {

@@ -29,4 +29,12 @@ std::vector<uint8_t> encode_state_as_update(const DocImpl& doc, const StateVecto
 // `*out`'s memory is reused for v1.
 bool encode_transaction_update(Transaction& txn, UpdateFormat fmt, std::vector<uint8_t>* out);
 
+// The v1 update of an edit made without a transaction (see
+// DocImpl::emit_direct_update): `grown`, the last struct of its client,
+// from clock `from` on; and/or the `deleted_len` units from `deleted`. The
+// bytes encode_transaction_update writes for the transaction it skipped,
+// without walking the store for them. `*out`'s memory is reused.
+void encode_direct_update_v1(const Item* grown, uint64_t from, const ID* deleted, uint64_t deleted_len,
+                             std::vector<uint8_t>* out);
+
 }  // namespace conflux
