@@ -15,6 +15,13 @@ Transaction::Transaction(DocImpl* d, bool is_local, const void* o) : doc(d), loc
 void Transaction::reset(bool is_local, const void* o) {
   local = is_local;
   origin = o;
+  // Most often nothing to clear: an edit made without a transaction lends
+  // one to the update listeners (see DocImpl::emit_direct_update).
+  if (before_state.empty() && delete_set.empty() && merge_structs.empty() && changed_count == 0 &&
+      changed_index.empty() && !merges_listed && !need_formatting_cleanup && settled_delete_ranges == 0 &&
+      collected_delete_ranges == 0 && settled_growth == 0) {
+    return;
+  }
   before_state.clear();
   delete_set.clear();
   merge_structs.clear();
@@ -157,8 +164,6 @@ void DocImpl::emit_direct_update(const Item* grown, uint64_t before, const ID* d
   // Listed as the transaction being cleaned up, so that transactions the
   // listeners start wait for it to end, as they would during a cleanup.
   Transaction& t = *cleanups.back();
-  if (grown) t.before_state[client_id] = before;
-  if (deleted) t.delete_set.add(deleted->client, deleted->clock, deleted_len);
   if (!update_observers_v1.empty()) {
     std::vector<uint8_t> update = std::move(update_buffer);
     encode_direct_update_v1(grown, before, deleted, deleted_len, &update);
@@ -166,6 +171,9 @@ void DocImpl::emit_direct_update(const Item* grown, uint64_t before, const ID* d
     if (update.capacity() <= kKeptUpdateBuffer) update_buffer = std::move(update);
   }
   if (!update_observers_v2.empty()) {
+    // The general encoder reads the edit from the transaction.
+    if (grown) t.before_state[client_id] = before;
+    if (deleted) t.delete_set.add(deleted->client, deleted->clock, deleted_len);
     std::vector<uint8_t> update;
     if (encode_transaction_update(t, UpdateFormat::V2, &update)) {
       for (auto& [id, obs] : update_observers_v2) obs(update, t);
