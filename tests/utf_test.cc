@@ -45,3 +45,42 @@ TEST_CASE("append_utf16 appends what to_utf16 gives, short ASCII or not", "[utf]
     CHECK(n == out.size() - 1);
   }
 }
+
+TEST_CASE("long mixed texts convert both ways, ASCII runs of every length between other characters", "[utf]") {
+  const char16_t others[] = {0xE9, 0x4E2D, 0x7FF, 0x800};
+  uint64_t seed = 7;
+  auto next = [&] {
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    return seed >> 33;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::u16string text;
+    std::string utf8;
+    size_t pieces = 1 + next() % 6;
+    for (size_t p = 0; p < pieces; ++p) {
+      size_t ascii = next() % 40;  // runs shorter and longer than one vector
+      for (size_t k = 0; k < ascii; ++k) {
+        char c = char('a' + next() % 26);
+        text += char16_t(c);
+        utf8 += c;
+      }
+      switch (next() % 3) {
+        case 0: {
+          char16_t c = others[next() % 4];
+          text += c;
+          utf8 += utf::to_utf8(std::u16string(1, c));
+          break;
+        }
+        case 1:
+          text += u"\xD83D\xDE00";
+          utf8 += "\xF0\x9F\x98\x80";
+          break;
+        default:
+          break;
+      }
+    }
+    INFO("round " << round);
+    REQUIRE(utf::to_utf8(text) == utf8);
+    REQUIRE(utf::to_utf16(utf8) == text);
+  }
+}
