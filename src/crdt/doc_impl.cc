@@ -15,13 +15,6 @@ Transaction::Transaction(DocImpl* d, bool is_local, const void* o) : doc(d), loc
 void Transaction::reset(bool is_local, const void* o) {
   local = is_local;
   origin = o;
-  // Most often nothing to clear: an edit made without a transaction lends
-  // one to the update listeners (see DocImpl::emit_direct_update).
-  if (before_state.empty() && delete_set.empty() && merge_structs.empty() && changed_count == 0 &&
-      changed_index.empty() && !merges_listed && !need_formatting_cleanup && settled_delete_ranges == 0 &&
-      collected_delete_ranges == 0 && settled_growth == 0) {
-    return;
-  }
   before_state.clear();
   delete_set.clear();
   merge_structs.clear();
@@ -139,22 +132,26 @@ void DocImpl::transact_with(void (*call)(void*, Transaction&), void* fn, const v
   }
 }
 
-void DocImpl::emit_updates(Transaction& t) {
-  if (update_observers_v1.empty() && update_observers_v2.empty()) return;
-  for (UpdateFormat fmt : {UpdateFormat::V1, UpdateFormat::V2}) {
-    auto& observers = fmt == UpdateFormat::V1 ? update_observers_v1 : update_observers_v2;
-    if (observers.empty()) continue;
-    std::vector<uint8_t> update = std::move(update_buffer);
-    if (encode_transaction_update(t, fmt, &update)) {
-      for (auto& [id, obs] : observers) obs(update, t);
-    }
-    // A large update's memory is not kept for the small ones that follow.
-    if (update.capacity() <= kKeptUpdateBuffer) update_buffer = std::move(update);
+namespace {
+
+// Calls the update listeners of one format with the update `encode` writes
+// into the document's reused buffer (false: nothing to tell).
+template <class Encode>
+void tell_update_listeners(DocImpl& doc, UpdateFormat fmt, Transaction& t, Encode&& encode) {
+  auto& observers = fmt == UpdateFormat::V1 ? doc.update_observers_v1 : doc.update_observers_v2;
+  if (observers.empty()) return;
+  std::vector<uint8_t> update = std::move(doc.update_buffer);
+  if (encode(&update)) {
+    for (auto& [id, obs] : observers) obs(update, t);
   }
+  // A large update's memory is not kept for the small ones that follow.
+  if (update.capacity() <= DocImpl::kKeptUpdateBuffer) doc.update_buffer = std::move(update);
 }
 
-void DocImpl::emit_direct_update(const Item* grown, uint64_t before, const ID* deleted, uint64_t deleted_len) {
-  if (update_observers_v1.empty() && update_observers_v2.empty()) return;
+}  // namespace
+
+void DocImpl::emit_update_of_direct_edit(const Item* grown, uint64_t before, const ID* deleted,
+                                         uint64_t deleted_len) {
   if (spare_transaction) {
     spare_transaction->reset(true, nullptr);
     cleanups.push_back(std::move(spare_transaction));
@@ -164,20 +161,17 @@ void DocImpl::emit_direct_update(const Item* grown, uint64_t before, const ID* d
   // Listed as the transaction being cleaned up, so that transactions the
   // listeners start wait for it to end, as they would during a cleanup.
   Transaction& t = *cleanups.back();
-  if (!update_observers_v1.empty()) {
-    std::vector<uint8_t> update = std::move(update_buffer);
-    encode_direct_update_v1(grown, before, deleted, deleted_len, &update);
-    for (auto& [id, obs] : update_observers_v1) obs(update, t);
-    if (update.capacity() <= kKeptUpdateBuffer) update_buffer = std::move(update);
-  }
+  tell_update_listeners(*this, UpdateFormat::V1, t, [&](std::vector<uint8_t>* out) {
+    encode_direct_update_v1(grown, before, deleted, deleted_len, out);
+    return true;
+  });
   if (!update_observers_v2.empty()) {
     // The general encoder reads the edit from the transaction.
     if (grown) t.before_state[client_id] = before;
     if (deleted) t.delete_set.add(deleted->client, deleted->clock, deleted_len);
-    std::vector<uint8_t> update;
-    if (encode_transaction_update(t, UpdateFormat::V2, &update)) {
-      for (auto& [id, obs] : update_observers_v2) obs(update, t);
-    }
+    tell_update_listeners(*this, UpdateFormat::V2, t, [&](std::vector<uint8_t>* out) {
+      return encode_transaction_update(t, UpdateFormat::V2, out);
+    });
   }
   if (cleanups.size() > 1) {
     cleanup_transactions(1);  // those the listeners started; keeps the last as the spare
@@ -252,7 +246,11 @@ void DocImpl::cleanup_transactions(size_t i) {
     // Someone else wrote with our client id: take a fresh one.
     if (!t.local && t.before_state.find(client_id) != t.before_state.end()) renew_client_id();
 
-    emit_updates(t);
+    for (UpdateFormat fmt : {UpdateFormat::V1, UpdateFormat::V2}) {
+      tell_update_listeners(*this, fmt, t, [&](std::vector<uint8_t>* out) {
+        return encode_transaction_update(t, fmt, out);
+      });
+    }
     store.unwatch_state_changes(&t.before_state);
     ++i;
   }

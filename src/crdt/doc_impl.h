@@ -47,7 +47,7 @@ class Transaction {
   std::unordered_map<Branch*, size_t> changed_index;  // used once `changed_count` is large
   bool need_formatting_cleanup = false;
   // Local edits made in place leave what collecting and merging at the end
-  // would (see delete_into_deleted_neighbour and extend_own_run): the delete
+  // would (see delete_into_deleted_neighbour and grew_own_run): the delete
   // set ranges they added, and the clocks our client grew by. Structs that
   // arrive deleted are collected already, but may still merge. When such
   // ranges and growth are all the transaction has, the cleanup skips the
@@ -125,13 +125,17 @@ class DocImpl {
   // transaction would. `grown`, when not null: our last struct, which grew
   // from clock `before` on; `deleted`, when not null: the `deleted_len`
   // units from there that the edit deleted.
-  void emit_direct_update(const Item* grown, uint64_t before, const ID* deleted, uint64_t deleted_len);
+  void emit_direct_update(const Item* grown, uint64_t before, const ID* deleted, uint64_t deleted_len) {
+    // Inline: most documents that edit this way have no listener at all.
+    if (!update_observers_v1.empty() || !update_observers_v2.empty()) {
+      emit_update_of_direct_edit(grown, before, deleted, deleted_len);
+    }
+  }
 
  private:
+  void emit_update_of_direct_edit(const Item* grown, uint64_t before, const ID* deleted, uint64_t deleted_len);
   std::unordered_set<std::u16string> interned_;
   void cleanup_transactions(size_t i);
-  // Calls the update listeners with the transaction's update.
-  void emit_updates(Transaction& t);
 };
 
 }  // namespace conflux

@@ -73,15 +73,20 @@ bool extend_own_text_run_direct(DocImpl& doc, Branch* parent, Item* left, Item* 
 
 Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
                         const std::u16string* parent_sub, Content content) {
-  DocImpl& doc = *txn.doc;
   if (!parent_sub && content.ref() == ContentRef::String) {
-    if (std::optional<uint64_t> state = own_run_end(doc, parent, left, right)) {
+    if (std::optional<uint64_t> state = own_run_end(*txn.doc, parent, left, right)) {
       uint64_t n = content.length();
       left->content.append(std::move(content));
-      grew_own_run(doc, &txn, parent, left, *state, n);
+      grew_own_run(*txn.doc, &txn, parent, left, *state, n);
       return left;
     }
   }
+  return insert_new_local_item(txn, parent, left, right, parent_sub, std::move(content));
+}
+
+Item* insert_new_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
+                            const std::u16string* parent_sub, Content content) {
+  DocImpl& doc = *txn.doc;
   Item* item = new_item();
   item->id = ID{doc.client_id, doc.store.state(doc.client_id)};
   item->content = std::move(content);

@@ -13,6 +13,10 @@ namespace conflux {
 Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
                         const std::u16string* parent_sub, Content content);
 
+// The same, always making a new item (the caller tried growing `left`).
+Item* insert_new_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
+                            const std::u16string* parent_sub, Content content);
+
 // The same growth for text typed between `left` and `right` when it applies,
 // without making a Content first; false (nothing done) otherwise.
 bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* right, std::u16string_view text);

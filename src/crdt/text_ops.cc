@@ -353,6 +353,25 @@ bool js_strict_equal(const Any* a, const Any* b) {
   }
 }
 
+namespace {
+
+// The unit before `index` when the last local insert ended there (see
+// Branch::typing_item), or null.
+Item* typed_before(const Branch* text, uint64_t index) {
+  bool hit = index > 0 && index == text->typing_end && text->typing_version == text->index.version();
+  return hit ? text->typing_item : nullptr;
+}
+
+// A local insert ended at `end` with `item` (`grew`: by growing it in place).
+void remember_typing(Branch* text, Item* item, uint64_t end, bool grew) {
+  text->typing_grows = grew;
+  text->typing_item = item;
+  text->typing_end = end;
+  text->typing_version = text->index.version();
+}
+
+}  // namespace
+
 Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk chunk, const AttrMap* attributes) {
   if (chunk.kind == TextChunk::Kind::String && chunk.str.empty()) return nullptr;
   if (chunk.kind == TextChunk::Kind::String && !text->has_formatting && (!attributes || attributes->empty())) {
@@ -360,8 +379,8 @@ Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk ch
     // restore, so of the attribute steps only one has an effect: like Yjs,
     // the new text goes after the deleted items at that position.
     TextPos pos;
-    if (index > 0 && index == text->typing_end && text->typing_version == text->index.version()) {
-      pos.left = text->typing_item;
+    if (Item* typed = typed_before(text, index)) {
+      pos.left = typed;
       pos.right = pos.left->right;
     } else {
       pos = find_position(txn, text, index, true);
@@ -373,13 +392,10 @@ Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk ch
     uint64_t length = chunk.str.size();
     Item* item = pos.left;
     bool grew = extend_own_text_run(txn, text, pos.left, pos.right, chunk.str);
-    if (!grew) item = insert_local_item(txn, text, pos.left, pos.right, nullptr, Content::string(std::move(chunk.str)));
-    if (!item->deleted()) {
-      text->typing_grows = grew;
-      text->typing_item = item;
-      text->typing_end = index + length;
-      text->typing_version = text->index.version();
+    if (!grew) {
+      item = insert_new_local_item(txn, text, pos.left, pos.right, nullptr, Content::string(std::move(chunk.str)));
     }
+    if (!item->deleted()) remember_typing(text, item, index + length, grew);
     return nullptr;
   }
   TextPos pos = find_position(txn, text, index, attributes == nullptr);
@@ -389,14 +405,14 @@ Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk ch
 
 namespace {
 
-// A delete inside one item of a text without formatting (a backspace, a word
-// selected and deleted): one index lookup and one block lookup, where the
-// general walk looks the item up again for each cut. The item is cut at the
-// end first, so the tail's characters are copied once; the order of the cuts
-// cannot show, since a cut rewrites only a surrogate pair it halves and text
-// never holds a lone surrogate (it arrives as UTF-8, cuts replace halves).
-// The items, the delete set and the merges come out as the general path
-// leaves them.
+// The item holding visible units [index, index + length) of a text without
+// formatting, with the offset of `index` in it; null when no one item does.
+Item* item_holding(const Branch* text, uint64_t index, uint64_t length, uint64_t* off) {
+  if (text->has_formatting || index + length > text->length) return nullptr;
+  Item* item = text->index.find(index, off);
+  return item && *off + length <= item->length ? item : nullptr;
+}
+
 // Same right origin (both absent or equal).
 bool same_right_origin(const Item* a, const Item* b) {
   if (a->has_right_origin() != b->has_right_origin()) return false;
@@ -468,11 +484,18 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
   return true;
 }
 
+// A delete inside one item of a text without formatting (a backspace, a word
+// selected and deleted): one index lookup and one block lookup, where the
+// general walk looks the item up again for each cut. The item is cut at the
+// end first, so the tail's characters are copied once; the order of the cuts
+// cannot show, since a cut rewrites only a surrogate pair it halves and text
+// never holds a lone surrogate (it arrives as UTF-8, cuts replace halves).
+// The items, the delete set and the merges come out as the general path
+// leaves them.
 bool delete_inside_item(Transaction& txn, Branch* text, uint64_t index, uint64_t length) {
-  if (text->has_formatting || index + length > text->length) return false;
   uint64_t off = 0;
-  Item* item = text->index.find(index, &off);
-  if (!item || off + length > item->length) return false;
+  Item* item = item_holding(text, index, length, &off);
+  if (!item) return false;
   if (delete_into_deleted_neighbour(*txn.doc, &txn, text, item, off, length)) return true;
   if (off > 0 || length < item->length) {
     BlockList& blocks = *txn.doc->store.blocks(item->id.client);
@@ -504,12 +527,9 @@ bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
   index = std::min(index, text->length);
   if (index == 0) return false;
   // The item ending at the index, if one does (else the insert would cut one).
-  Item* left;
-  bool known = false;  // left grew last, and no item of the text changed since
-  if (index == text->typing_end && text->typing_version == text->index.version()) {
-    left = text->typing_item;
-    known = text->typing_grows;
-  } else {
+  Item* left = typed_before(text, index);
+  bool known = left && text->typing_grows;  // left grew last, and no item of the text changed since
+  if (!left) {
     uint64_t off = 0;
     left = text->index.find(index - 1, &off);
     if (!left || off + 1 != left->length) return false;
@@ -518,20 +538,16 @@ bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
   if (!known && left->right && left->right->deleted()) return false;
   uint64_t before = 0, units = 0;
   if (!extend_own_text_run_direct(*text->doc, text, left, left->right, utf8, known, &before, &units)) return false;
-  text->typing_grows = true;
-  text->typing_item = left;
-  text->typing_end = index + units;
-  text->typing_version = text->index.version();
+  remember_typing(text, left, index + units, true);
   text->doc->emit_direct_update(left, before, nullptr, 0);
   return true;
 }
 
 bool text_delete_direct(Branch* text, uint64_t index, uint64_t length) {
-  if (length == 0 || text->has_formatting || !text->doc || !only_updates_watch(text)) return false;
-  if (index + length > text->length) return false;
+  if (length == 0 || !text->doc || !only_updates_watch(text)) return false;
   uint64_t off = 0;
-  Item* item = text->index.find(index, &off);
-  if (!item || off + length > item->length) return false;
+  Item* item = item_holding(text, index, length, &off);
+  if (!item) return false;
   ID deleted;
   if (!delete_into_deleted_neighbour(*text->doc, nullptr, text, item, off, length, &deleted)) return false;
   DocImpl& doc = *text->doc;
