@@ -1,5 +1,6 @@
 #include "block.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +36,12 @@ void add_changed_type(Transaction& txn, Branch* type, const std::u16string* pare
 }
 
 Item* split_item(Transaction& txn, Item* left, uint64_t diff) {
+  Item* right = split_item_unrecorded(left, diff);
+  txn.merge_structs.push_back(right->id);
+  return right;
+}
+
+Item* split_item_unrecorded(Item* left, uint64_t diff) {
   Item* right = new_item();
   right->id = ID{left->id.client, left->id.clock + diff};
   right->length = left->length - diff;
@@ -51,7 +58,6 @@ Item* split_item(Transaction& txn, Item* left, uint64_t diff) {
   left->right = right;
   if (right->right) right->right->left = right;
   left->length = diff;
-  txn.merge_structs.push_back(right->id);
   if (right->parent_sub) {
     if (right->right == nullptr) right->parent->map_set(right->parent_sub, right);
   } else if (right->parent && left->index_leaf) {
@@ -103,6 +109,21 @@ size_t try_merge_with_lefts(BlockList& blocks, size_t pos) {
   size_t merged = pos - i;
   if (merged) blocks.erase(pos + 1 - merged, pos + 1);
   return merged;
+}
+
+void merge_deleted_range(BlockList& blocks, ClockRange range) {
+  int64_t last = find_block_index(blocks, range.end() - 1);
+  int64_t most_right = std::min<int64_t>(int64_t(blocks.size()) - 1, 1 + last);
+  for (int64_t si = most_right; si > 0 && blocks[size_t(si)]->id.clock >= range.clock;) {
+    si -= 1 + int64_t(try_merge_with_lefts(blocks, size_t(si)));
+  }
+}
+
+void merge_split_struct(BlockList& blocks, uint64_t clock) {
+  int64_t pos = find_block_index(blocks, clock);
+  if (pos < 0) return;
+  if (size_t(pos) + 1 < blocks.size() && try_merge_with_lefts(blocks, size_t(pos) + 1) > 1) return;
+  if (pos > 0) try_merge_with_lefts(blocks, size_t(pos));
 }
 
 void delete_item(Transaction& txn, Item* item) {

@@ -17,6 +17,9 @@ Item* new_gc(ID id, uint64_t length);
 // into the list, the parent's index and map). The caller inserts it into the
 // store right after `left`.
 Item* split_item(Transaction& txn, Item* left, uint64_t diff);
+// The same without noting the new part for the transaction's merge pass: for
+// an edit made outside any transaction, whose caller knows no merge follows.
+Item* split_item_unrecorded(Item* left, uint64_t diff);
 
 // Tries to append `right` to `left` (store neighbours); on success `right` is
 // unlinked but not freed.
@@ -24,6 +27,11 @@ bool try_merge_items(Item* left, Item* right);
 // Merges blocks[pos] into its left neighbours as far as possible; frees the
 // absorbed blocks and returns how many were absorbed.
 size_t try_merge_with_lefts(BlockList& blocks, size_t pos);
+
+// The merges a transaction's end tries (as Yjs does): around a range of
+// deleted clocks of one client, and around a struct split off at `clock`.
+void merge_deleted_range(BlockList& blocks, ClockRange range);
+void merge_split_struct(BlockList& blocks, uint64_t clock);
 
 // Marks an item deleted (recursively for types) and records it.
 void delete_item(Transaction& txn, Item* item);

@@ -214,14 +214,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     for (auto& [client, ranges] : t.delete_set.clients()) {
       BlockList* blocks = store.blocks(client);
       if (!blocks || blocks->empty() || t.merges_listed == client || deletes_settled) continue;
-      for (size_t di = ranges.size(); di-- > 0;) {
-        const ClockRange& r = ranges[di];
-        int64_t last = find_block_index(*blocks, r.end() - 1);
-        int64_t most_right = std::min<int64_t>(int64_t(blocks->size()) - 1, 1 + last);
-        for (int64_t si = most_right; si > 0 && (*blocks)[size_t(si)]->id.clock >= r.clock;) {
-          si -= 1 + int64_t(try_merge_with_lefts(*blocks, size_t(si)));
-        }
-      }
+      for (size_t di = ranges.size(); di-- > 0;) merge_deleted_range(*blocks, ranges[di]);
     }
     for (const auto& [client, before] : t.before_state) {
       if (t.merges_listed == client) continue;
@@ -234,13 +227,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     }
     for (size_t k = t.merge_structs.size(); k-- > 0;) {
       ID id = t.merge_structs[k];
-      BlockList* blocks = store.blocks(id.client);
-      int64_t pos = find_block_index(*blocks, id.clock);
-      if (pos < 0) continue;
-      if (size_t(pos) + 1 < blocks->size()) {
-        if (try_merge_with_lefts(*blocks, size_t(pos) + 1) > 1) continue;
-      }
-      if (pos > 0) try_merge_with_lefts(*blocks, size_t(pos));
+      merge_split_struct(*store.blocks(id.client), id.clock);
     }
 
     // Someone else wrote with our client id: take a fresh one.

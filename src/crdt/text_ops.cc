@@ -510,8 +510,37 @@ bool delete_inside_item(Transaction& txn, Branch* text, uint64_t index, uint64_t
   return true;
 }
 
-// An edit that needs no new item, no cut and no merge leaves nothing for a
-// transaction's end to do but to tell the update listeners. When nothing
+// A delete inside one item outside any transaction (see text_delete_direct),
+// when delete_into_deleted_neighbour does not apply: the cuts, the delete and
+// the collection, then the merges the transaction's end would try for them,
+// in its order (the deleted range first, then the cut-off parts, last first).
+// Plain text only, whose collection leaves nothing behind. *deleted gets
+// where the deleted units start.
+bool cut_out_deleted_piece(DocImpl& doc, Branch* text, Item* item, uint64_t off, uint64_t length, ID* deleted) {
+  if (item->content.ref() != ContentRef::String) return false;
+  BlockList& blocks = *doc.store.blocks(item->id.client);
+  size_t i = size_t(find_block_index(blocks, item->id.clock));
+  const uint64_t clock = item->id.clock;
+  bool tail_cut = off + length < item->length;
+  if (tail_cut) blocks.insert(i + 1, split_item_unrecorded(item, off + length));
+  if (off > 0) {
+    item = split_item_unrecorded(item, off);
+    blocks.insert(i + 1, item);
+  }
+  item->flags |= Item::kDeleted;
+  text->length -= length;
+  if (item->index_leaf) text->index.update(item);
+  if (doc.gc && !item->keep()) item->content = Content::deleted(length);
+  *deleted = item->id;
+  merge_deleted_range(blocks, ClockRange{clock + off, length});
+  if (off > 0) merge_split_struct(blocks, clock + off);
+  if (tail_cut) merge_split_struct(blocks, clock + off + length);
+  return true;
+}
+
+// An edit whose effects the transaction's end would not change (no merge it
+// could make, no deleted content left to collect) leaves that end nothing to
+// do but to tell the update listeners. When nothing
 // else could see the transaction (no observer of the text or of
 // transactions, and none open), the edit skips it.
 bool only_updates_watch(const Branch* text) {
@@ -548,9 +577,12 @@ bool text_delete_direct(Branch* text, uint64_t index, uint64_t length) {
   uint64_t off = 0;
   Item* item = item_holding(text, index, length, &off);
   if (!item) return false;
-  ID deleted;
-  if (!delete_into_deleted_neighbour(*text->doc, nullptr, text, item, off, length, &deleted)) return false;
   DocImpl& doc = *text->doc;
+  ID deleted;
+  if (!delete_into_deleted_neighbour(doc, nullptr, text, item, off, length, &deleted) &&
+      !cut_out_deleted_piece(doc, text, item, off, length, &deleted)) {
+    return false;
+  }
   doc.emit_direct_update(nullptr, 0, &deleted, length);
   return true;
 }
