@@ -551,10 +551,11 @@ bool only_updates_watch(const Branch* text) {
 
 }  // namespace
 
-bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
-  if (utf8.empty() || text->has_formatting || !text->doc || !only_updates_watch(text)) return false;
-  index = std::min(index, text->length);
-  if (index == 0) return false;
+namespace {
+
+// Typing at the end of our own last run, outside any transaction: the run
+// grows (see extend_own_text_run_direct). False when it cannot.
+bool grow_typed_run_direct(Branch* text, uint64_t index, std::string_view utf8) {
   // The item ending at the index, if one does (else the insert would cut one).
   Item* left = typed_before(text, index);
   bool known = left && text->typing_grows;  // left grew last, and no item of the text changed since
@@ -569,6 +570,74 @@ bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
   if (!extend_own_text_run_direct(*text->doc, text, left, left->right, utf8, known, &before, &units)) return false;
   remember_typing(text, left, index + units, true);
   text->doc->emit_direct_update(left, before, nullptr, 0);
+  return true;
+}
+
+// Any other insert into plain text outside any transaction: a new item after
+// the unit before `index` (its item cut there if it goes on) and past the
+// deleted items that follow, as text_insert places it. A local item between
+// neighbours needs no conflict scan, and a new String item no content hook,
+// so what is left of a transaction is its end's merges. The new item cannot
+// join the struct before it in our clock order: that struct would have to be
+// its live left neighbour ending at our clock, which grow_typed_run_direct
+// grows instead. The cut-off part gets the merge attempts Yjs makes for it.
+void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::string_view utf8) {
+  Item* left = nullptr;
+  bool cut = false;
+  ID cut_at;
+  if (index > 0) {
+    uint64_t off = 0;
+    left = text->index.find(index - 1, &off);
+    if (off + 1 < left->length) {
+      BlockList& blocks = *doc.store.blocks(left->id.client);
+      size_t i = size_t(find_block_index(blocks, left->id.clock));
+      Item* rest = split_item_unrecorded(left, off + 1);
+      blocks.insert(i + 1, rest);
+      cut = true;
+      cut_at = rest->id;
+    }
+  }
+  Item* right = left ? left->right : text->start;
+  while (right && right->deleted()) {
+    left = right;
+    right = right->right;
+  }
+  const uint64_t before = doc.store.state(doc.client_id);
+  Item* item = new_item();
+  item->id = ID{doc.client_id, before};
+  item->content.assign_string(utf::to_utf16(utf8));
+  item->length = item->content.str().size();
+  item->flags |= Item::kCountable;
+  item->parent = text;
+  item->left = left;
+  item->right = right;
+  if (left) {
+    ID origin = left->last_id();
+    item->set_origin(&origin);
+    left->right = item;
+  } else {
+    text->start = item;
+  }
+  if (right) {
+    item->set_right_origin(&right->id);
+    right->left = item;
+  }
+  text->length += item->length;
+  text->index.insert_after(left, item);
+  doc.store.add(item);
+  remember_typing(text, item, index + item->length, false);
+  if (cut) merge_split_struct(*doc.store.blocks(cut_at.client), cut_at.clock);
+  doc.emit_direct_update(item, before, nullptr, 0);
+}
+
+}  // namespace
+
+bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
+  if (utf8.empty() || text->has_formatting || !text->doc || !only_updates_watch(text)) return false;
+  if (text->item && text->item->deleted()) return false;  // what is inserted there is deleted at once
+  index = std::min(index, text->length);
+  if (index > 0 && grow_typed_run_direct(text, index, utf8)) return true;
+  insert_text_item_direct(*text->doc, text, index, utf8);
   return true;
 }
 
