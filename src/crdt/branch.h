@@ -61,6 +61,12 @@ struct Branch {
   // `typing_item` grew in place that last time, so its neighbours allow it
   // to grow again (see own_run_end) for as long as the version holds.
   bool typing_grows = false;
+  // The same for deletes: `deleting_item` starts at position `deleting_start`
+  // while the index is at `deleting_version`. Backspacing and deleting forward
+  // land in it again.
+  Item* deleting_item = nullptr;
+  uint64_t deleting_start = 0;
+  uint64_t deleting_version = ~uint64_t{0};
 
   using Observer = std::function<void(Transaction&, const BranchEvent&)>;
   std::vector<std::pair<uint64_t, Observer>> observers;

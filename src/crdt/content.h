@@ -58,6 +58,8 @@ class Content {
   static Content gc(uint64_t len) { Content c; c.ref_ = ContentRef::GC; c.data_ = len; return c; }
   static Content skip(uint64_t len) { Content c; c.ref_ = ContentRef::Skip; c.data_ = len; return c; }
   static Content deleted(uint64_t len) { Content c; c.ref_ = ContentRef::Deleted; c.data_ = len; return c; }
+  // A Deleted content's length changed (a deleted run grew or shrank).
+  void set_deleted_length(uint64_t n) { len() = n; }
   static Content string(std::u16string s);
   // Makes this String content holding `s`, in place.
   void assign_string(std::u16string&& s) {

@@ -36,7 +36,7 @@ std::optional<uint64_t> own_run_end(DocImpl& doc, Branch* parent, Item* left, It
 void grew_own_run(DocImpl& doc, Transaction* txn, Branch* parent, Item* left, uint64_t state, uint64_t n) {
   left->length += n;
   parent->length += n;  // text counts
-  if (left->index_leaf) parent->index.update(left);
+  parent->index.grow(left, n);
   doc.store.grow_last(doc.client_id, state + n);
   if (txn) {
     txn->settled_growth += n;
@@ -55,15 +55,8 @@ bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* rig
 }
 
 bool extend_own_text_run_direct(DocImpl& doc, Branch* parent, Item* left, Item* right, std::string_view utf8,
-                                bool neighbours_known, uint64_t* state_before, uint64_t* units) {
-  std::optional<uint64_t> state;
-  if (neighbours_known) {
-    // Only our clock (edits of other types) or our client id may have changed since.
-    uint64_t s = doc.store.state(doc.client_id);
-    if (left->id.client == doc.client_id && left->id.clock + left->length == s) state = s;
-  } else {
-    state = own_run_end(doc, parent, left, right);
-  }
+                                uint64_t* state_before, uint64_t* units) {
+  std::optional<uint64_t> state = own_run_end(doc, parent, left, right);
   if (!state) return false;
   *state_before = *state;
   *units = utf::append_utf16(utf8, &left->content.str());

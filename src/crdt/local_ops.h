@@ -22,10 +22,9 @@ Item* insert_new_local_item(Transaction& txn, Branch* parent, Item* left, Item* 
 bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* right, std::u16string_view text);
 // The same outside any transaction (see text_insert_direct), from UTF-8;
 // *state_before gets our client's state before it, *units the UTF-16 units
-// added. `neighbours_known`: `left` grew in place last and nothing in its
-// list has changed since, so only our clock is checked.
+// added.
 bool extend_own_text_run_direct(DocImpl& doc, Branch* parent, Item* left, Item* right, std::string_view utf8,
-                                bool neighbours_known, uint64_t* state_before, uint64_t* units);
+                                uint64_t* state_before, uint64_t* units);
 
 // The last item of the parent's sequence, deleted or not.
 Item* sequence_last(const Branch* parent);

@@ -264,6 +264,7 @@ void SeqIndex::update(Item* item) {
   pending_delta_ += delta;
   pending_item_ = item;
   pending_slot_ = at;
+  pending_len_ = &n->lens[at];
 }
 
 void SeqIndex::flush() const {

@@ -14,9 +14,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "item.h"
+
 namespace conflux {
 
-struct Item;
 
 class SeqIndex {
  public:
@@ -42,6 +43,17 @@ class SeqIndex {
   void remove(Item* item);
   // `item`'s visible_length() changed.
   void update(Item* item);
+  // `item`'s visible length grew by `n`: update() made cheap for the item
+  // that changed last (typing), whose slot is remembered.
+  void grow(Item* item, uint64_t n) {
+    if (item != pending_item_) return update(item);
+    bool keep_finger = finger_version_ == version_ && item->index_leaf == finger_;
+    ++version_;
+    if (keep_finger) finger_version_ = version_;
+    *pending_len_ += n;
+    pending_delta_ += int64_t(n);
+    total_ += n;
+  }
   // Sum of visible lengths.
   uint64_t total() const;
   // The item whose visible range contains `pos` (pos < total()); stores the
@@ -81,6 +93,7 @@ class SeqIndex {
   // The item update() changed last and its slot in pending_leaf_.
   mutable const Item* pending_item_ = nullptr;
   mutable int pending_slot_ = 0;
+  mutable uint64_t* pending_len_ = nullptr;  // pending_item_'s length in its leaf
 };
 
 }  // namespace conflux

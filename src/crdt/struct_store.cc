@@ -64,8 +64,7 @@ StructStore::~StructStore() {
   }
 }
 
-uint64_t StructStore::state(uint64_t client) const {
-  if (state_entry_ && client == state_client_) return *state_entry_;
+uint64_t StructStore::state_of_other(uint64_t client) const {
   auto it = state_.find(client);
   return it == state_.end() ? 0 : it->second;
 }

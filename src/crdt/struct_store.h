@@ -26,7 +26,11 @@ class StructStore {
   ~StructStore();
 
   // Next expected clock of `client` (0 when unknown).
-  uint64_t state(uint64_t client) const;
+  uint64_t state(uint64_t client) const {
+    // Most lookups in a row are for the client that wrote last.
+    if (state_entry_ && client == state_client_) return *state_entry_;
+    return state_of_other(client);
+  }
   StateVector state_vector() const;
   // Replaces *sv by the state vector, reusing its memory.
   void fill_state_vector(StateVector* sv) const;
@@ -66,6 +70,7 @@ class StructStore {
   void replace(BlockList& blocks, size_t i, Item* with);
 
  private:
+  uint64_t state_of_other(uint64_t client) const;
   void set_state(uint64_t client, uint64_t new_state) {
     // Runs of adds come from one client (typing, loading): its entry and
     // whether the watchers have it are remembered between them.

@@ -454,7 +454,7 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
     run->id.clock -= length;
     run->length += length;
     run->origin = item->last_id();
-    run->content = Content::deleted(run->length);
+    run->content.set_deleted_length(run->length);
     if (txn) txn->delete_set.add(client, run->id.clock, length);
     if (deleted) *deleted = run->id;
   } else if (off == 0 && length < item->length) {
@@ -469,7 +469,7 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
     item->id.clock += length;
     item->length -= length;
     run->length += length;
-    run->content = Content::deleted(run->length);
+    run->content.set_deleted_length(run->length);
     item->origin = run->last_id();
   } else {
     return false;
@@ -553,21 +553,52 @@ bool only_updates_watch(const Branch* text) {
 
 namespace {
 
-// Typing at the end of our own last run, outside any transaction: the run
-// grows (see extend_own_text_run_direct). False when it cannot.
+// The next keystroke of typing, outside any transaction: the last local
+// insert into this text ended at `index` by growing our run, and the index's
+// version says nothing in the text has changed since, so the run's neighbours
+// and origins still allow it to grow. Only our clock may have moved (edits
+// of other types). This is the most frequent edit of all: it checks and
+// touches as little as it can.
+bool continue_typing(Branch* text, uint64_t index, std::string_view utf8) {
+  if (index != text->typing_end || !text->typing_grows || text->typing_version != text->index.version()) {
+    return false;
+  }
+  Item* run = text->typing_item;
+  DocImpl& doc = *text->doc;
+  const uint64_t state = doc.store.state(doc.client_id);
+  if (run->id.client != doc.client_id || run->id.clock + run->length != state) return false;
+  uint64_t units;
+  std::u16string& str = run->content.str();
+  if (utf8.size() == 1 && static_cast<unsigned char>(utf8[0]) < 0x80) {
+    str.push_back(char16_t(utf8[0]));
+    units = 1;
+  } else {
+    units = utf::append_utf16(utf8, &str);
+  }
+  run->length += units;
+  text->length += units;
+  text->index.grow(run, units);
+  doc.store.grow_last(doc.client_id, state + units);
+  text->typing_end = index + units;
+  text->typing_version = text->index.version();
+  doc.emit_direct_update(run, state, nullptr, 0);
+  return true;
+}
+
+// Typing at the end of our own last run otherwise (the first keystroke after
+// moving there): the run grows (see extend_own_text_run_direct) when it may.
 bool grow_typed_run_direct(Branch* text, uint64_t index, std::string_view utf8) {
   // The item ending at the index, if one does (else the insert would cut one).
   Item* left = typed_before(text, index);
-  bool known = left && text->typing_grows;  // left grew last, and no item of the text changed since
   if (!left) {
     uint64_t off = 0;
     left = text->index.find(index - 1, &off);
     if (!left || off + 1 != left->length) return false;
   }
   // Deleted items to the right would come first (see text_insert).
-  if (!known && left->right && left->right->deleted()) return false;
+  if (left->right && left->right->deleted()) return false;
   uint64_t before = 0, units = 0;
-  if (!extend_own_text_run_direct(*text->doc, text, left, left->right, utf8, known, &before, &units)) return false;
+  if (!extend_own_text_run_direct(*text->doc, text, left, left->right, utf8, &before, &units)) return false;
   remember_typing(text, left, index + units, true);
   text->doc->emit_direct_update(left, before, nullptr, 0);
   return true;
@@ -634,6 +665,7 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
 
 bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
   if (utf8.empty() || text->has_formatting || !text->doc || !only_updates_watch(text)) return false;
+  if (continue_typing(text, index, utf8)) return true;
   if (text->item && text->item->deleted()) return false;  // what is inserted there is deleted at once
   index = std::min(index, text->length);
   if (index > 0 && grow_typed_run_direct(text, index, utf8)) return true;
@@ -644,12 +676,23 @@ bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
 bool text_delete_direct(Branch* text, uint64_t index, uint64_t length) {
   if (length == 0 || !text->doc || !only_updates_watch(text)) return false;
   uint64_t off = 0;
-  Item* item = item_holding(text, index, length, &off);
-  if (!item) return false;
+  Item* item = nullptr;
+  if (text->deleting_version == text->index.version() && index >= text->deleting_start &&
+      index + length <= text->deleting_start + text->deleting_item->length) {
+    item = text->deleting_item;
+    off = index - text->deleting_start;
+  } else {
+    item = item_holding(text, index, length, &off);
+    if (!item) return false;
+  }
   DocImpl& doc = *text->doc;
   ID deleted;
-  if (!delete_into_deleted_neighbour(doc, nullptr, text, item, off, length, &deleted) &&
-      !cut_out_deleted_piece(doc, text, item, off, length, &deleted)) {
+  if (delete_into_deleted_neighbour(doc, nullptr, text, item, off, length, &deleted)) {
+    // The item lost its tail or its head: either way it still starts there.
+    text->deleting_item = item;
+    text->deleting_start = index - off;
+    text->deleting_version = text->index.version();
+  } else if (!cut_out_deleted_piece(doc, text, item, off, length, &deleted)) {
     return false;
   }
   doc.emit_direct_update(nullptr, 0, &deleted, length);
