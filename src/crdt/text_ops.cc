@@ -362,6 +362,24 @@ Item* typed_before(const Branch* text, uint64_t index) {
   return hit ? text->typing_item : nullptr;
 }
 
+// The item holding visible unit `index` and the unit's offset in it, when
+// the text's last local edit left that item known (see Branch::typing_item
+// and Branch::deleting_item), else from the index.
+Item* item_at(const Branch* text, uint64_t index, uint64_t* off) {
+  const uint64_t version = text->index.version();
+  if (text->deleting_version == version && index >= text->deleting_start &&
+      index - text->deleting_start < text->deleting_item->length) {
+    *off = index - text->deleting_start;
+    return text->deleting_item;
+  }
+  if (text->typing_version == version && index < text->typing_end &&
+      text->typing_end - index <= text->typing_item->length) {
+    *off = text->typing_item->length - (text->typing_end - index);
+    return text->typing_item;
+  }
+  return text->index.find(index, off);
+}
+
 // A local insert ended at `end` with `item` (`grew`: by growing it in place).
 void remember_typing(Branch* text, Item* item, uint64_t end, bool grew) {
   text->typing_grows = grew;
@@ -409,7 +427,7 @@ namespace {
 // formatting, with the offset of `index` in it; null when no one item does.
 Item* item_holding(const Branch* text, uint64_t index, uint64_t length, uint64_t* off) {
   if (text->has_formatting || index + length > text->length) return nullptr;
-  Item* item = text->index.find(index, off);
+  Item* item = item_at(text, index, off);
   return item && *off + length <= item->length ? item : nullptr;
 }
 
@@ -589,12 +607,9 @@ bool continue_typing(Branch* text, uint64_t index, std::string_view utf8) {
 // moving there): the run grows (see extend_own_text_run_direct) when it may.
 bool grow_typed_run_direct(Branch* text, uint64_t index, std::string_view utf8) {
   // The item ending at the index, if one does (else the insert would cut one).
-  Item* left = typed_before(text, index);
-  if (!left) {
-    uint64_t off = 0;
-    left = text->index.find(index - 1, &off);
-    if (!left || off + 1 != left->length) return false;
-  }
+  uint64_t off = 0;
+  Item* left = item_at(text, index - 1, &off);
+  if (!left || off + 1 != left->length) return false;
   // Deleted items to the right would come first (see text_insert).
   if (left->right && left->right->deleted()) return false;
   uint64_t before = 0, units = 0;
@@ -618,7 +633,7 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
   ID cut_at;
   if (index > 0) {
     uint64_t off = 0;
-    left = text->index.find(index - 1, &off);
+    left = item_at(text, index - 1, &off);
     if (off + 1 < left->length) {
       BlockList& blocks = *doc.store.blocks(left->id.client);
       size_t i = size_t(find_block_index(blocks, left->id.clock));
@@ -676,15 +691,8 @@ bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8) {
 bool text_delete_direct(Branch* text, uint64_t index, uint64_t length) {
   if (length == 0 || !text->doc || !only_updates_watch(text)) return false;
   uint64_t off = 0;
-  Item* item = nullptr;
-  if (text->deleting_version == text->index.version() && index >= text->deleting_start &&
-      index + length <= text->deleting_start + text->deleting_item->length) {
-    item = text->deleting_item;
-    off = index - text->deleting_start;
-  } else {
-    item = item_holding(text, index, length, &off);
-    if (!item) return false;
-  }
+  Item* item = item_holding(text, index, length, &off);
+  if (!item) return false;
   DocImpl& doc = *text->doc;
   ID deleted;
   if (delete_into_deleted_neighbour(doc, nullptr, text, item, off, length, &deleted)) {
