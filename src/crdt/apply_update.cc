@@ -63,10 +63,10 @@ std::optional<uint64_t> missing_dependency(Transaction& txn, StructRef& r) {
 void integrate_ref(Transaction& txn, StructRef& r, uint64_t offset) {
   StructStore& store = txn.doc->store;
   if (r.is_gc() || r.parent_lost) {
-    store.add(new_gc(ID{r.id.client, r.id.clock + offset}, r.length - offset));
+    store.add(new_gc(store, ID{r.id.client, r.id.clock + offset}, r.length - offset));
     return;
   }
-  Item* item = new_item();
+  Item* item = store.new_item();
   item->id = r.id;
   item->length = r.length;
   if (offset > 0) {
@@ -262,6 +262,7 @@ struct LoadParent {
 };
 
 struct LoadedUpdate {
+  StructStore& store;  // of the document loading it, which makes the items
   std::vector<Item*> items;  // in clock order; GC structs already final
   std::optional<ItemSlab> slab;  // the memory of most items, until the store takes it
   // For each item with an origin, the index of the item that the origin ends,
@@ -272,11 +273,15 @@ struct LoadedUpdate {
   DeleteSet ds;
   size_t stored = 0;  // items[0, stored) belong to the store
 
-  LoadedUpdate() = default;
+  explicit LoadedUpdate(StructStore& s) : store(s) {}
   LoadedUpdate(const LoadedUpdate&) = delete;
   LoadedUpdate& operator=(const LoadedUpdate&) = delete;
   ~LoadedUpdate() {
-    for (size_t i = stored; i < items.size(); ++i) free_item(items[i]);
+    for (size_t i = stored; i < items.size(); ++i) {
+      // Items in a slab the store never took go with it.
+      if (slab && slab->owns(items[i])) items[i]->~Item();
+      else store.free_item(items[i]);
+    }
   }
 };
 
@@ -360,11 +365,11 @@ bool decode_structs_for_load(Decoder& dec, LoadedUpdate* out) {
     if (ref == uint8_t(ContentRef::GC)) {
       uint64_t len = dec.read_len();
       if (!dec.ok() || len == 0) return false;
-      out->items.push_back(new_gc(ID{client, clock}, len));
+      out->items.push_back(new_gc(out->store, ID{client, clock}, len));
       out->lefts.push_back(LoadedUpdate::kMidItem);
     } else {
       Item* item = out->slab->make();
-      if (!item) item = new_item();
+      if (!item) item = out->store.new_item();
       out->items.push_back(item);
       item->id = ID{client, clock};
       if (info & 0x80) {
@@ -565,8 +570,8 @@ void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferr
     if (lost) {
       ID id = item->id;
       uint64_t length = item->length;
-      free_item(item);
-      u.items[i] = new_gc(id, length);
+      store.free_item(item);
+      u.items[i] = new_gc(store, id, length);
       store.add(u.items[i]);
       return;
     }
@@ -728,7 +733,7 @@ void apply_decoded(Transaction& txn, DecodedUpdate& u) {
 
 bool load_update(DocImpl& doc, const uint8_t* data, size_t n, UpdateFormat fmt, const void* origin) {
   if (!doc.store.clients().empty() || doc.pending_structs || doc.pending_ds) return false;
-  LoadedUpdate loaded;
+  LoadedUpdate loaded(doc.store);
   if (!decode_for_load(data, n, fmt, &loaded)) return false;
   doc.transact(
       [&](Transaction& txn) {

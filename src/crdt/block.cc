@@ -6,21 +6,8 @@
 
 namespace conflux {
 
-// Items come from the heap one by one (a per-thread stock of freed items
-// measured slower on B4, and held memory no document owned), except those a
-// load makes all at once, which share an ItemSlab.
-Item* new_item() { return new Item(); }
-
-void free_item(Item* item) {
-  if (item->flags & Item::kInSlab) {
-    item->~Item();
-  } else {
-    delete item;
-  }
-}
-
-Item* new_gc(ID id, uint64_t length) {
-  Item* gc = new_item();
+Item* new_gc(StructStore& store, ID id, uint64_t length) {
+  Item* gc = store.new_item();
   gc->id = id;
   gc->length = length;
   gc->content = Content::gc(length);
@@ -36,13 +23,13 @@ void add_changed_type(Transaction& txn, Branch* type, const std::u16string* pare
 }
 
 Item* split_item(Transaction& txn, Item* left, uint64_t diff) {
-  Item* right = split_item_unrecorded(left, diff);
+  Item* right = split_item_unrecorded(txn.doc->store, left, diff);
   txn.merge_structs.push_back(right->id);
   return right;
 }
 
-Item* split_item_unrecorded(Item* left, uint64_t diff) {
-  Item* right = new_item();
+Item* split_item_unrecorded(StructStore& store, Item* left, uint64_t diff) {
+  Item* right = store.new_item();
   right->id = ID{left->id.client, left->id.clock + diff};
   right->length = left->length - diff;
   right->left = left;
@@ -53,7 +40,7 @@ Item* split_item_unrecorded(Item* left, uint64_t diff) {
   right->parent = left->parent;
   right->parent_sub = left->parent_sub;
   right->content = left->content.split(diff);
-  right->flags = (right->flags & (Item::kHasOrigin | Item::kHasRightOrigin | Item::kInSlab)) |
+  right->flags = (right->flags & (Item::kHasOrigin | Item::kHasRightOrigin)) |
                  (left->flags & (Item::kDeleted | Item::kKeep | Item::kCountable));
   left->right = right;
   if (right->right) right->right->left = right;
@@ -95,14 +82,14 @@ bool try_merge_items(Item* left, Item* right) {
   return true;
 }
 
-size_t try_merge_with_lefts(BlockList& blocks, size_t pos) {
+size_t try_merge_with_lefts(StructStore& store, BlockList& blocks, size_t pos) {
   size_t i = pos;
   Item* right = blocks[i];
   while (i > 0) {
     Item* left = blocks[i - 1];
     if (left->deleted() != right->deleted()) break;
     if (!try_merge_items(left, right)) break;
-    free_item(right);
+    store.free_item(right);
     right = left;
     --i;
   }
@@ -111,19 +98,19 @@ size_t try_merge_with_lefts(BlockList& blocks, size_t pos) {
   return merged;
 }
 
-void merge_deleted_range(BlockList& blocks, ClockRange range) {
+void merge_deleted_range(StructStore& store, BlockList& blocks, ClockRange range) {
   int64_t last = find_block_index(blocks, range.end() - 1);
   int64_t most_right = std::min<int64_t>(int64_t(blocks.size()) - 1, 1 + last);
   for (int64_t si = most_right; si > 0 && blocks[size_t(si)]->id.clock >= range.clock;) {
-    si -= 1 + int64_t(try_merge_with_lefts(blocks, size_t(si)));
+    si -= 1 + int64_t(try_merge_with_lefts(store, blocks, size_t(si)));
   }
 }
 
-void merge_split_struct(BlockList& blocks, uint64_t clock) {
+void merge_split_struct(StructStore& store, BlockList& blocks, uint64_t clock) {
   int64_t pos = find_block_index(blocks, clock);
   if (pos < 0) return;
-  if (size_t(pos) + 1 < blocks.size() && try_merge_with_lefts(blocks, size_t(pos) + 1) > 1) return;
-  if (pos > 0) try_merge_with_lefts(blocks, size_t(pos));
+  if (size_t(pos) + 1 < blocks.size() && try_merge_with_lefts(store, blocks, size_t(pos) + 1) > 1) return;
+  if (pos > 0) try_merge_with_lefts(store, blocks, size_t(pos));
 }
 
 void delete_item(Transaction& txn, Item* item) {
@@ -194,7 +181,7 @@ void replace_with_gc(DocImpl& doc, Item* item) {
   BlockList* blocks = doc.store.blocks(item->id.client);
   int64_t i = find_block_index(*blocks, item->id.clock);
   if (item->content.ref() == ContentRef::Type) retire_branch(doc, std::move(item->content.type_ptr()));
-  doc.store.replace(*blocks, size_t(i), new_gc(item->id, item->length));
+  doc.store.replace(*blocks, size_t(i), new_gc(doc.store, item->id, item->length));
 }
 
 }  // namespace

@@ -9,29 +9,28 @@
 
 namespace conflux {
 
-Item* new_item();
-void free_item(Item* item);
-Item* new_gc(ID id, uint64_t length);
+// A GC struct made in the store's memory (see StructStore::new_item).
+Item* new_gc(StructStore& store, ID id, uint64_t length);
 
 // Splits `left` at `diff` ticks; returns the new right part (already linked
 // into the list, the parent's index and map). The caller inserts it into the
 // store right after `left`.
 Item* split_item(Transaction& txn, Item* left, uint64_t diff);
 // The same without noting the new part for the transaction's merge pass: for
-// an edit made outside any transaction, whose caller knows no merge follows.
-Item* split_item_unrecorded(Item* left, uint64_t diff);
+// an edit made outside any transaction, which tries its merges itself.
+Item* split_item_unrecorded(StructStore& store, Item* left, uint64_t diff);
 
 // Tries to append `right` to `left` (store neighbours); on success `right` is
 // unlinked but not freed.
 bool try_merge_items(Item* left, Item* right);
 // Merges blocks[pos] into its left neighbours as far as possible; frees the
 // absorbed blocks and returns how many were absorbed.
-size_t try_merge_with_lefts(BlockList& blocks, size_t pos);
+size_t try_merge_with_lefts(StructStore& store, BlockList& blocks, size_t pos);
 
 // The merges a transaction's end tries (as Yjs does): around a range of
 // deleted clocks of one client, and around a struct split off at `clock`.
-void merge_deleted_range(BlockList& blocks, ClockRange range);
-void merge_split_struct(BlockList& blocks, uint64_t clock);
+void merge_deleted_range(StructStore& store, BlockList& blocks, ClockRange range);
+void merge_split_struct(StructStore& store, BlockList& blocks, uint64_t clock);
 
 // Marks an item deleted (recursively for types) and records it.
 void delete_item(Transaction& txn, Item* item);

@@ -214,7 +214,7 @@ void DocImpl::cleanup_transactions(size_t i) {
     for (auto& [client, ranges] : t.delete_set.clients()) {
       BlockList* blocks = store.blocks(client);
       if (!blocks || blocks->empty() || t.merges_listed == client || deletes_settled) continue;
-      for (size_t di = ranges.size(); di-- > 0;) merge_deleted_range(*blocks, ranges[di]);
+      for (size_t di = ranges.size(); di-- > 0;) merge_deleted_range(store, *blocks, ranges[di]);
     }
     for (const auto& [client, before] : t.before_state) {
       if (t.merges_listed == client) continue;
@@ -222,12 +222,12 @@ void DocImpl::cleanup_transactions(size_t i) {
       BlockList* blocks = store.blocks(client);
       int64_t first = std::max<int64_t>(find_block_index(*blocks, before), 1);
       for (int64_t si = int64_t(blocks->size()) - 1; si >= first;) {
-        si -= 1 + int64_t(try_merge_with_lefts(*blocks, size_t(si)));
+        si -= 1 + int64_t(try_merge_with_lefts(store, *blocks, size_t(si)));
       }
     }
     for (size_t k = t.merge_structs.size(); k-- > 0;) {
       ID id = t.merge_structs[k];
-      merge_split_struct(*store.blocks(id.client), id.clock);
+      merge_split_struct(store, *store.blocks(id.client), id.clock);
     }
 
     // Someone else wrote with our client id: take a fresh one.

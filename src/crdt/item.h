@@ -21,7 +21,6 @@ struct Item {
     kDeleted = 4,
     kKeep = 8,
     kCountable = 16,
-    kInSlab = 32,  // its memory belongs to an ItemSlab (see below)
   };
 
   ID id;
@@ -65,10 +64,10 @@ struct Item {
   }
 };
 
-// Memory for a batch of items made together (a loaded document): one
-// allocation rather than one per item. Its items are built and destroyed one
-// by one (make, free_item); the memory goes with the slab, which must
-// outlive them all (the store keeps the slabs of the items it holds).
+// Memory for items made one after another: one allocation rather than one
+// per item. Its items are built and destroyed one by one; the memory goes
+// with the slab, which must outlive them all (a document's store keeps the
+// slabs of its items, see StructStore::new_item).
 class ItemSlab {
  public:
   explicit ItemSlab(size_t capacity)
@@ -78,12 +77,9 @@ class ItemSlab {
   ~ItemSlab() { ::operator delete(items_); }
 
   // A new item in the slab, or nullptr when it is full.
-  Item* make() {
-    if (used_ == capacity_) return nullptr;
-    Item* item = new (items_ + used_++) Item();
-    item->flags = Item::kInSlab;
-    return item;
-  }
+  Item* make() { return used_ == capacity_ ? nullptr : new (items_ + used_++) Item(); }
+  bool owns(const Item* item) const { return item >= items_ && item < items_ + used_; }
+  size_t capacity() const { return capacity_; }
 
  private:
   Item* items_;

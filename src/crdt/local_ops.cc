@@ -80,7 +80,7 @@ Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* righ
 Item* insert_new_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
                             const std::u16string* parent_sub, Content content) {
   DocImpl& doc = *txn.doc;
-  Item* item = new_item();
+  Item* item = doc.store.new_item();
   item->id = ID{doc.client_id, doc.store.state(doc.client_id)};
   item->content = std::move(content);
   item->length = item->content.length();

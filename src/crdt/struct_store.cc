@@ -1,5 +1,7 @@
 #include "struct_store.h"
 
+#include <algorithm>
+
 #include "block.h"
 #include "doc_impl.h"
 
@@ -60,8 +62,15 @@ int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
 
 StructStore::~StructStore() {
   for (auto& [client, blocks] : clients_) {
-    for (size_t i = 0; i < blocks.size(); ++i) free_item(blocks[i]);
+    for (size_t i = 0; i < blocks.size(); ++i) blocks[i]->~Item();
   }
+}
+
+Item* StructStore::new_item_in_new_slab() {
+  // Slabs grow with the document, so that a small one holds little spare.
+  size_t capacity = slabs_.empty() ? 8 : std::min<size_t>(512, 2 * slabs_.back().capacity());
+  slabs_.emplace_back(capacity);
+  return slabs_.back().make();
 }
 
 uint64_t StructStore::state_of_other(uint64_t client) const {

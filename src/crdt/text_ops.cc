@@ -540,9 +540,9 @@ bool cut_out_deleted_piece(DocImpl& doc, Branch* text, Item* item, uint64_t off,
   size_t i = size_t(find_block_index(blocks, item->id.clock));
   const uint64_t clock = item->id.clock;
   bool tail_cut = off + length < item->length;
-  if (tail_cut) blocks.insert(i + 1, split_item_unrecorded(item, off + length));
+  if (tail_cut) blocks.insert(i + 1, split_item_unrecorded(doc.store, item, off + length));
   if (off > 0) {
-    item = split_item_unrecorded(item, off);
+    item = split_item_unrecorded(doc.store, item, off);
     blocks.insert(i + 1, item);
   }
   item->flags |= Item::kDeleted;
@@ -550,9 +550,9 @@ bool cut_out_deleted_piece(DocImpl& doc, Branch* text, Item* item, uint64_t off,
   if (item->index_leaf) text->index.update(item);
   if (doc.gc && !item->keep()) item->content = Content::deleted(length);
   *deleted = item->id;
-  merge_deleted_range(blocks, ClockRange{clock + off, length});
-  if (off > 0) merge_split_struct(blocks, clock + off);
-  if (tail_cut) merge_split_struct(blocks, clock + off + length);
+  merge_deleted_range(doc.store, blocks, ClockRange{clock + off, length});
+  if (off > 0) merge_split_struct(doc.store, blocks, clock + off);
+  if (tail_cut) merge_split_struct(doc.store, blocks, clock + off + length);
   return true;
 }
 
@@ -637,7 +637,7 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
     if (off + 1 < left->length) {
       BlockList& blocks = *doc.store.blocks(left->id.client);
       size_t i = size_t(find_block_index(blocks, left->id.clock));
-      Item* rest = split_item_unrecorded(left, off + 1);
+      Item* rest = split_item_unrecorded(doc.store, left, off + 1);
       blocks.insert(i + 1, rest);
       cut = true;
       cut_at = rest->id;
@@ -649,7 +649,7 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
     right = right->right;
   }
   const uint64_t before = doc.store.state(doc.client_id);
-  Item* item = new_item();
+  Item* item = doc.store.new_item();
   item->id = ID{doc.client_id, before};
   item->content.assign_string(utf::to_utf16(utf8));
   item->length = item->content.str().size();
@@ -672,7 +672,7 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
   text->index.insert_after(left, item);
   doc.store.add(item);
   remember_typing(text, item, index + item->length, false);
-  if (cut) merge_split_struct(*doc.store.blocks(cut_at.client), cut_at.clock);
+  if (cut) merge_split_struct(doc.store, *doc.store.blocks(cut_at.client), cut_at.clock);
   doc.emit_direct_update(item, before, nullptr, 0);
 }
 
