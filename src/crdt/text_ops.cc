@@ -550,7 +550,10 @@ bool cut_out_deleted_piece(DocImpl& doc, Branch* text, Item* item, uint64_t off,
   if (item->index_leaf) text->index.update(item);
   if (doc.gc && !item->keep()) item->content = Content::deleted(length);
   *deleted = item->id;
-  merge_deleted_range(doc.store, blocks, ClockRange{clock + off, length});
+  // A deleted struct joins only a deleted neighbour in the list: with live
+  // ones on both sides (a cut in the middle of text) there is none to try.
+  bool live_neighbours = (!item->left || !item->left->deleted()) && (!item->right || !item->right->deleted());
+  if (!live_neighbours) merge_deleted_range(doc.store, blocks, ClockRange{clock + off, length});
   if (off > 0) merge_split_struct(doc.store, blocks, clock + off);
   if (tail_cut) merge_split_struct(doc.store, blocks, clock + off + length);
   return true;
