@@ -31,11 +31,11 @@ struct TextChunk {
 // Kind::Type chunks.
 Branch* text_insert(Transaction& txn, Branch* text, uint64_t index, TextChunk chunk, const AttrMap* attributes);
 void text_delete(Transaction& txn, Branch* text, uint64_t index, uint64_t length);
-// The same edits, made without a transaction when only update listeners
-// could see one (they get the same update) and the edit only grows our own
-// last run or moves the boundary of a deleted run (what the transaction
-// would have left). False, with nothing changed, when that does not apply:
-// then make the edit in a transaction.
+// The same edits of text without formatting, made without a transaction
+// when only update listeners could see one: they get the same update, and
+// the edit leaves the items the transaction would have left. False, with
+// nothing changed, when that does not apply: then make the edit in a
+// transaction.
 bool text_insert_direct(Branch* text, uint64_t index, std::string_view utf8);
 bool text_delete_direct(Branch* text, uint64_t index, uint64_t length);
 void text_format(Transaction& txn, Branch* text, uint64_t index, uint64_t length, const AttrMap& attributes);
