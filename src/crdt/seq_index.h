@@ -18,7 +18,6 @@
 
 namespace conflux {
 
-
 class SeqIndex {
  public:
   SeqIndex() = default;

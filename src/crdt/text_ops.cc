@@ -559,10 +559,9 @@ bool cut_out_deleted_piece(DocImpl& doc, Branch* text, Item* item, uint64_t off,
   return true;
 }
 
-// An edit whose effects the transaction's end would not change (no merge it
-// could make, no deleted content left to collect) leaves that end nothing to
-// do but to tell the update listeners. When nothing
-// else could see the transaction (no observer of the text or of
+// An edit that makes its own cuts, collection and merges (see the callers)
+// leaves a transaction's end nothing to do but to tell the update listeners.
+// When nothing else could see the transaction (no observer of the text or of
 // transactions, and none open), the edit skips it.
 bool only_updates_watch(const Branch* text) {
   const DocImpl& doc = *text->doc;
