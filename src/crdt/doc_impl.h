@@ -122,9 +122,10 @@ class DocImpl {
 
   // An edit made without a transaction, which only update listeners could
   // see (see text_insert_direct): tells them its update as the end of a
-  // transaction would. `grown`, when not null: our last struct, which grew
-  // from clock `before` on; `deleted`, when not null: the `deleted_len`
-  // units from there that the edit deleted.
+  // transaction would. `grown`, when not null: our last struct (grown, or
+  // made by the edit), whose units from clock `before` on the edit added;
+  // `deleted`, when not null: the `deleted_len` units from there that the
+  // edit deleted.
   void emit_direct_update(const Item* grown, uint64_t before, const ID* deleted, uint64_t deleted_len) {
     // Inline: most documents that edit this way have no listener at all.
     if (!update_observers_v1.empty() || !update_observers_v2.empty()) {

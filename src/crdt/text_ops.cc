@@ -587,14 +587,7 @@ bool continue_typing(Branch* text, uint64_t index, std::string_view utf8) {
   DocImpl& doc = *text->doc;
   const uint64_t state = doc.store.state(doc.client_id);
   if (run->id.client != doc.client_id || run->id.clock + run->length != state) return false;
-  uint64_t units;
-  std::u16string& str = run->content.str();
-  if (utf8.size() == 1 && static_cast<unsigned char>(utf8[0]) < 0x80) {
-    str.push_back(char16_t(utf8[0]));
-    units = 1;
-  } else {
-    units = utf::append_utf16(utf8, &str);
-  }
+  const uint64_t units = utf::append_utf16(utf8, &run->content.str());
   run->length += units;
   text->length += units;
   text->index.grow(run, units);

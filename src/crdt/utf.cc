@@ -115,8 +115,8 @@ std::u16string to_utf16(std::string_view s) {
 
 bool valid_utf8_to_utf16(std::string_view s, std::u16string* out) { return convert_to_utf16(s, out, true); }
 
-size_t append_utf16(std::string_view s, std::u16string* out) {
-  // A keystroke is a character or two, most often ASCII: append it as is.
+size_t append_utf16_text(std::string_view s, std::u16string* out) {
+  // A few characters, most often ASCII: append them as they are.
   if (s.size() <= 4) {
     bool ascii = true;
     for (char c : s) ascii &= static_cast<unsigned char>(c) < 0x80;
