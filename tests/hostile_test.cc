@@ -1,6 +1,11 @@
 // Hostile input is refused with an error and changes nothing.
 #include <catch2/catch.hpp>
 
+#include <optional>
+#include <string_view>
+
+#include "doc_impl.h"
+#include "lib0.h"
 #include "test_util.h"
 
 using namespace conflux;
@@ -79,4 +84,85 @@ TEST_CASE("applying the same update twice changes nothing", "[hostile]") {
   REQUIRE(d.apply_update(u).ok());
   CHECK(d.encode_state_as_update() == once);
   CHECK(once == u);
+}
+
+namespace {
+
+// A v1 update holding one struct of `client` at `clock`: a GC struct of
+// `gc_length` units, or (gc_length 0) the one-unit string "a" in the root
+// text "t", after `origin_clock` of client 7 when that is given.
+std::vector<uint8_t> single_struct_update(uint64_t client, uint64_t clock, uint64_t gc_length,
+                                          std::optional<uint64_t> origin_clock = std::nullopt) {
+  lib0::Writer w;
+  w.write_var_uint(1);  // one client section
+  w.write_var_uint(1);  // one struct
+  w.write_var_uint(client);
+  w.write_var_uint(clock);
+  if (gc_length) {
+    w.write_u8(0x00);
+    w.write_var_uint(gc_length);
+  } else if (origin_clock) {
+    w.write_u8(0x84);  // string content, an origin
+    w.write_var_uint(7);
+    w.write_var_uint(*origin_clock);
+    w.write_var_string(std::string_view("a"));
+  } else {
+    w.write_u8(0x04);
+    w.write_var_uint(1);  // the parent is a root type named by key
+    w.write_var_string(std::string_view("t"));
+    w.write_var_string(std::string_view("a"));
+  }
+  w.write_var_uint(0);  // no delete set
+  return w.take();
+}
+
+}  // namespace
+
+TEST_CASE("clocks past 2^32 - 1 are refused, the last one is kept", "[hostile]") {
+  constexpr uint64_t kLast = 0xffffffffu;  // the highest clock a document holds
+  Doc d(Doc::Options{.client_id = 1});
+  Status s = d.apply_update(single_struct_update(9, 0, kLast + 1));
+  CHECK_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("2^32"));
+  CHECK_FALSE(d.apply_update(single_struct_update(9, kLast, 0)).ok());
+  CHECK_FALSE(d.apply_update(single_struct_update(9, 3, 0, kLast + 1)).ok());
+  CHECK(d.encode_state_as_update() == std::vector<uint8_t>{0x00, 0x00});
+  CHECK_FALSE(d.has_pending());
+
+  // Up to the limit everything is taken: a struct ending at 2^32 - 1, and
+  // text whose last character sits at the last clock, after an origin next
+  // to it.
+  REQUIRE(d.apply_update(single_struct_update(9, 0, kLast)).ok());
+  REQUIRE(d.apply_update(single_struct_update(7, 0, kLast - 2)).ok());
+  REQUIRE(d.apply_update(single_struct_update(7, kLast - 2, 0)).ok());
+  REQUIRE(d.apply_update(single_struct_update(7, kLast - 1, 0, kLast - 2)).ok());
+  CHECK_FALSE(d.has_pending());
+  CHECK(d.impl()->store.state(9) == kLast);
+  CHECK(d.impl()->store.state(7) == kLast);
+  CHECK(d.get_text("t").to_string() == "aa");
+}
+
+TEST_CASE("a local client whose clock would pass 2^32 - 1 goes on under a fresh id", "[hostile]") {
+  constexpr uint64_t kLast = 0xffffffffu;
+  constexpr uint64_t kClient = 42;
+  Doc d(Doc::Options{.client_id = 5});
+  // A client with 2^32 - 4 clocks of history. (Meeting its own id in an
+  // update would move a document to a fresh id already, so it takes the id
+  // over directly.)
+  REQUIRE(d.apply_update(single_struct_update(kClient, 0, kLast - 3)).ok());
+  d.impl()->client_id = kClient;
+  Text t = d.get_text("t");
+  t.insert(0, "abc");  // ends exactly at the limit: still our id
+  CHECK(d.client_id() == kClient);
+  CHECK(d.impl()->store.state(kClient) == kLast);
+  t.insert(3, "d");
+  CHECK(d.client_id() != kClient);
+  CHECK(d.impl()->store.state(d.client_id()) == 1);
+  t.insert(4, "e");  // typing goes on in the fresh client's run
+  CHECK(t.to_string() == "abcde");
+
+  Doc copy(Doc::Options{.client_id = 3});
+  REQUIRE(copy.apply_update(d.encode_state_as_update()).ok());
+  CHECK(copy.get_text("t").to_string() == "abcde");
+  CHECK(copy.encode_state_as_update() == d.encode_state_as_update());
 }

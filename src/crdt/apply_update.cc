@@ -32,19 +32,19 @@ std::optional<uint64_t> missing_dependency(Transaction& txn, StructRef& r) {
   }
   if (r.has_right_origin) {
     r.right = store.clean_start(txn, r.right_origin);
-    r.right_origin = r.right->id;
+    r.right_origin = r.right->id();
   }
   if ((r.left && r.left->is_gc()) || (r.right && r.right->is_gc())) {
     r.parent_lost = true;
   } else if (r.parent_kind == StructRef::ParentKind::None) {
     if (r.left) {
       r.parent = r.left->parent;
-      r.has_parent_sub = r.left->parent_sub != nullptr;
-      if (r.has_parent_sub) r.parent_sub = *r.left->parent_sub;
+      r.has_parent_sub = r.left->parent_sub() != nullptr;
+      if (r.has_parent_sub) r.parent_sub = *r.left->parent_sub();
     } else if (r.right) {
       r.parent = r.right->parent;
-      r.has_parent_sub = r.right->parent_sub != nullptr;
-      if (r.has_parent_sub) r.parent_sub = *r.right->parent_sub;
+      r.has_parent_sub = r.right->parent_sub() != nullptr;
+      if (r.has_parent_sub) r.parent_sub = *r.right->parent_sub();
     }
     if (!r.parent) r.parent_lost = true;
   } else if (r.parent_kind == StructRef::ParentKind::Id) {
@@ -67,12 +67,12 @@ void integrate_ref(Transaction& txn, StructRef& r, uint64_t offset) {
     return;
   }
   Item* item = store.new_item();
-  item->id = r.id;
+  item->set_id(r.id);
   item->length = r.length;
   if (offset > 0) {
-    item->id.clock += offset;
+    item->clock += offset;
     item->length -= offset;
-    r.left = store.clean_end(txn, ID{r.id.client, item->id.clock - 1});
+    r.left = store.clean_end(txn, ID{r.id.client, item->clock - 1});
     r.has_origin = true;
     r.origin = r.left->last_id();
     Content tail = r.content.split(offset);
@@ -83,7 +83,7 @@ void integrate_ref(Transaction& txn, StructRef& r, uint64_t offset) {
   item->set_origin(r.has_origin ? &r.origin : nullptr);
   item->set_right_origin(r.has_right_origin ? &r.right_origin : nullptr);
   item->parent = r.parent;
-  item->parent_sub = r.has_parent_sub ? txn.doc->intern(r.parent_sub) : nullptr;
+  item->set_parent_sub(r.has_parent_sub ? txn.doc->intern(r.parent_sub) : nullptr);
   item->content = std::move(r.content);
   item->flags |= item->content.countable() ? Item::kCountable : 0;
   integrate_item(txn, item);
@@ -215,16 +215,16 @@ std::optional<std::vector<uint8_t>> apply_delete_set(Transaction& txn, const Del
         if (state < end) unapplied.add(client, state, end - state);
         int64_t idx = find_block_index(*blocks, clock);
         Item* b = (*blocks)[size_t(idx)];
-        if (!b->deleted() && b->id.clock < clock) {
-          blocks->insert(size_t(idx) + 1, split_item(txn, b, clock - b->id.clock));
+        if (!b->deleted() && b->clock < clock) {
+          blocks->insert(size_t(idx) + 1, split_item(txn, b, clock - b->clock));
           ++idx;
         }
         while (size_t(idx) < blocks->size()) {
           b = (*blocks)[size_t(idx++)];
-          if (b->id.clock >= end) break;
+          if (b->clock >= end) break;
           if (!b->deleted()) {
-            if (end < b->id.clock + b->length) {
-              blocks->insert(size_t(idx), split_item(txn, b, end - b->id.clock));
+            if (end < b->clock + b->length) {
+              blocks->insert(size_t(idx), split_item(txn, b, end - b->clock));
             }
             delete_item(txn, b);
           }
@@ -364,14 +364,14 @@ bool decode_structs_for_load(Decoder& dec, LoadedUpdate* out) {
     if (!dec.ok() || ref >= uint8_t(ContentRef::Skip)) return false;
     if (ref == uint8_t(ContentRef::GC)) {
       uint64_t len = dec.read_len();
-      if (!dec.ok() || len == 0) return false;
+      if (!dec.ok() || len == 0 || len > kMaxClock - clock) return false;
       out->items.push_back(new_gc(out->store, ID{client, clock}, len));
       out->lefts.push_back(LoadedUpdate::kMidItem);
     } else {
       Item* item = out->slab->make();
       if (!item) item = out->store.new_item();
       out->items.push_back(item);
-      item->id = ID{client, clock};
+      item->set_id(ID{client, clock});
       if (info & 0x80) {
         ID o = dec.read_left_id();
         if (!own(o)) return false;
@@ -411,10 +411,12 @@ bool decode_structs_for_load(Decoder& dec, LoadedUpdate* out) {
       bool read = ref == uint8_t(ContentRef::String) ? Content::read_string(dec, &item->content)
                                                       : Content::read(dec, ContentRef(ref), &item->content);
       if (!read) return false;
-      item->length = item->content.length();
+      uint64_t len = item->content.length();
+      if (len > kMaxClock - clock) return false;
+      item->length = uint32_t(len);
     }
     uint64_t len = out->items.back()->length;
-    if (!dec.ok() || len == 0 || len > lib0::kMaxSafeInteger - clock) return false;
+    if (!dec.ok() || len == 0) return false;
     clock += len;
     ends.push_back(clock);
   }
@@ -494,7 +496,7 @@ class DeleteFates {
     if (item->deleted()) return kDeleted;
     if (!ranges_) return kKept;
     if (!sorted_) return kUnknown;
-    uint64_t clock = item->id.clock, end = clock + item->length;
+    uint64_t clock = item->clock, end = clock + item->length;
     while (next_ < ranges_->size() && (*ranges_)[next_].end() <= clock) ++next_;
     if (next_ == ranges_->size() || (*ranges_)[next_].clock >= end) return kKept;
     const ClockRange& r = (*ranges_)[next_];
@@ -536,27 +538,27 @@ void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferr
       store.add(item);
       return;
     }
-    Item* left = item->has_origin() ? origin_item(i, item->origin) : nullptr;
+    Item* left = item->has_origin() ? origin_item(i, item->origin()) : nullptr;
     Item* right = nullptr;
     if (item->has_right_origin()) {
       // Usually the item right of the origin, which then needs no lookup.
       Item* next = left ? left->right : nullptr;
-      if (next && next->id == item->right_origin) {
+      if (next && next->id() == item->right_origin()) {
         right = next;
       } else {
-        right = store.clean_start(txn, item->right_origin);
+        right = store.clean_start(txn, item->right_origin());
         unsplit = false;  // it may have split
       }
     }
-    if (left) item->origin = left->last_id();
-    if (right) item->right_origin = right->id;
+    if (left) item->set_origin(left->last_id());
+    if (right) item->set_right_origin(right->id());
     bool lost = (left && left->is_gc()) || (right && right->is_gc());
     const LoadParent* named = parent != u.parents.end() && parent->item == i ? &*parent++ : nullptr;
     if (!lost) {
       if (!named) {
         Item* from = left ? left : right;
         item->parent = from->parent;
-        item->parent_sub = from->parent_sub;
+        item->set_parent_sub(from->parent_sub());
         lost = item->parent == nullptr;
       } else if (named->kind == StructRef::ParentKind::Id) {
         Item* p = store.find(named->id);
@@ -565,10 +567,10 @@ void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferr
       } else {
         item->parent = doc.get_or_create_root(named->name);
       }
-      if (named && named->has_sub) item->parent_sub = doc.intern(named->sub);
+      if (named && named->has_sub) item->set_parent_sub(doc.intern(named->sub));
     }
     if (lost) {
-      ID id = item->id;
+      ID id = item->id();
       uint64_t length = item->length;
       store.free_item(item);
       u.items[i] = new_gc(store, id, length);
@@ -581,14 +583,14 @@ void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferr
     has_types |= item->content.ref() == ContentRef::Type;
     Branch* b = item->parent;
     bool adjacent = left ? left->right == right : right ? right->left == nullptr : b->start == nullptr;
-    if (deferred.active && adjacent && !item->parent_sub) {
+    if (deferred.active && adjacent && !item->parent_sub()) {
       deferred.note(b);
       link_loaded_item(txn, item, last_changed);
       return;
     }
     // Map entries stay out of the position indexes; sequence items need them
     // complete before integrate_item inserts into them.
-    if (!item->parent_sub) deferred.build();
+    if (!item->parent_sub()) deferred.build();
     integrate_item(txn, item);
     last_changed = nullptr;
   };
@@ -600,21 +602,21 @@ void integrate_loaded(Transaction& txn, LoadedUpdate& u, DeferredIndexes& deferr
   // structs); which items the delete set deletes, and the content of items
   // it keeps (later deletions are other transactions', which merge around
   // them). The rest are listed for the cleanup (merge_structs).
-  uint64_t client = u.items[0]->id.client;
+  uint64_t client = u.items[0]->client;
   DeleteFates fates(u.ds, client);
   auto list_if_mergeable = [&](const Item* l, DeleteFates::Fate lf, const Item* r, DeleteFates::Fate rf) {
     bool may;
     if (l->is_gc() || r->is_gc()) {
       may = l->is_gc() && r->is_gc();
     } else {
-      may = r->has_origin() && r->origin == l->last_id() && r->has_right_origin() == l->has_right_origin() &&
-            (!r->has_right_origin() || r->right_origin == l->right_origin);
+      may = r->has_origin() && r->origin() == l->last_id() && r->has_right_origin() == l->has_right_origin() &&
+            (!r->has_right_origin() || r->right_origin() == l->right_origin());
       if (lf != DeleteFates::kUnknown && rf != DeleteFates::kUnknown) {
         may = may && lf == rf &&
               (lf == DeleteFates::kDeleted || (l->content.ref() == r->content.ref() && l->content.mergeable()));
       }
     }
-    if (may) txn.merge_structs.push_back(r->id);
+    if (may) txn.merge_structs.push_back(r->id());
   };
   // Origins point anywhere back in the document: their items are fetched
   // ahead, while earlier ones integrate.
@@ -660,6 +662,17 @@ bool decode_update(const uint8_t* data, size_t n, UpdateFormat fmt, DecodedUpdat
   if (!read_struct_refs(*dec, nullptr, &out->structs, &why)) {
     if (error) *error = why ? why : "malformed update";
     return false;
+  }
+  // A document's items keep 32-bit clocks (see Item); the update utilities,
+  // which only rewrite bytes, take any clock Yjs can.
+  for (const auto& [client, refs] : out->structs) {
+    for (const StructRef& r : refs) {
+      if (r.id.clock + r.length > kMaxClock || (r.has_origin && r.origin.clock > kMaxClock) ||
+          (r.has_right_origin && r.right_origin.clock > kMaxClock)) {
+        if (error) *error = "clock beyond 2^32 - 1, the most a document holds";
+        return false;
+      }
+    }
   }
   if (!DeleteSet::read(*dec, &out->ds) || !dec->ok()) {
     if (error) *error = dec->error() ? dec->error() : "malformed delete set";

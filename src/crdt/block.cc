@@ -8,7 +8,7 @@ namespace conflux {
 
 Item* new_gc(StructStore& store, ID id, uint64_t length) {
   Item* gc = store.new_item();
-  gc->id = id;
+  gc->set_id(id);
   gc->length = length;
   gc->content = Content::gc(length);
   gc->flags = Item::kDeleted;
@@ -17,36 +17,36 @@ Item* new_gc(StructStore& store, ID id, uint64_t length) {
 
 void add_changed_type(Transaction& txn, Branch* type, const std::u16string* parent_sub) {
   Item* item = type->item;
-  if (item == nullptr || (txn.existed_before(item->id) && !item->deleted())) {
+  if (item == nullptr || (txn.existed_before(item->id()) && !item->deleted())) {
     txn.add_changed_type(type, parent_sub);
   }
 }
 
 Item* split_item(Transaction& txn, Item* left, uint64_t diff) {
   Item* right = split_item_unrecorded(txn.doc->store, left, diff);
-  txn.merge_structs.push_back(right->id);
+  txn.merge_structs.push_back(right->id());
   return right;
 }
 
 Item* split_item_unrecorded(StructStore& store, Item* left, uint64_t diff) {
   Item* right = store.new_item();
-  right->id = ID{left->id.client, left->id.clock + diff};
+  right->set_id(ID{left->client, left->clock + diff});
   right->length = left->length - diff;
   right->left = left;
   right->right = left->right;
-  ID origin{left->id.client, left->id.clock + diff - 1};
+  ID origin{left->client, left->clock + diff - 1};
   right->set_origin(&origin);
-  right->set_right_origin(left->has_right_origin() ? &left->right_origin : nullptr);
+  if (left->has_right_origin()) right->set_right_origin(left->right_origin());
   right->parent = left->parent;
-  right->parent_sub = left->parent_sub;
+  right->set_parent_sub(left->parent_sub());
   right->content = left->content.split(diff);
-  right->flags = (right->flags & (Item::kHasOrigin | Item::kHasRightOrigin)) |
+  right->flags = (right->flags & (Item::kHasOrigin | Item::kHasRightOrigin | Item::kHasParentSub)) |
                  (left->flags & (Item::kDeleted | Item::kKeep | Item::kCountable));
   left->right = right;
   if (right->right) right->right->left = right;
   left->length = diff;
-  if (right->parent_sub) {
-    if (right->right == nullptr) right->parent->map_set(right->parent_sub, right);
+  if (right->parent_sub()) {
+    if (right->right == nullptr) right->parent->map_set(right->parent_sub(), right);
   } else if (right->parent && left->index_leaf) {
     right->parent->index.insert_split(left, right);
   }
@@ -60,11 +60,11 @@ bool try_merge_items(Item* left, Item* right) {
     left->content = Content::gc(left->length);
     return true;
   }
-  if (!right->has_origin() || !(right->origin == left->last_id())) return false;
+  if (!right->has_origin() || !(right->origin() == left->last_id())) return false;
   if (left->right != right) return false;
   if (left->has_right_origin() != right->has_right_origin()) return false;
-  if (left->has_right_origin() && !(left->right_origin == right->right_origin)) return false;
-  if (left->id.client != right->id.client || left->id.clock + left->length != right->id.clock) return false;
+  if (left->has_right_origin() && !(left->right_origin() == right->right_origin())) return false;
+  if (left->client != right->client || left->clock + left->length != right->clock) return false;
   if (left->deleted() != right->deleted()) return false;
   if (left->content.ref() != right->content.ref() || !left->content.mergeable()) return false;
   left->content.append(std::move(right->content));
@@ -72,11 +72,11 @@ bool try_merge_items(Item* left, Item* right) {
   left->right = right->right;
   if (left->right) left->right->left = left;
   left->length += right->length;
-  if (left->parent && !left->parent_sub && right->index_leaf) {
+  if (left->parent && !left->parent_sub() && right->index_leaf) {
     left->parent->index.merge_into(left, right);
   }
-  if (right->parent_sub) {
-    auto it = right->parent->map.find(right->parent_sub);
+  if (right->parent_sub()) {
+    auto it = right->parent->map.find(right->parent_sub());
     if (it != right->parent->map.end() && it->second == right) it->second = left;
   }
   return true;
@@ -101,7 +101,7 @@ size_t try_merge_with_lefts(StructStore& store, BlockList& blocks, size_t pos) {
 void merge_deleted_range(StructStore& store, BlockList& blocks, ClockRange range) {
   int64_t last = find_block_index(blocks, range.end() - 1);
   int64_t most_right = std::min<int64_t>(int64_t(blocks.size()) - 1, 1 + last);
-  for (int64_t si = most_right; si > 0 && blocks[size_t(si)]->id.clock >= range.clock;) {
+  for (int64_t si = most_right; si > 0 && blocks[size_t(si)]->clock >= range.clock;) {
     si -= 1 + int64_t(try_merge_with_lefts(store, blocks, size_t(si)));
   }
 }
@@ -118,26 +118,26 @@ void delete_item(Transaction& txn, Item* item) {
   Branch* parent = item->parent;
   bool visible = item->visible_length() > 0;
   item->flags |= Item::kDeleted;
-  if (!item->parent_sub && parent) {
+  if (!item->parent_sub() && parent) {
     if (visible) {
       parent->length -= item->length;
       if (item->index_leaf) parent->index.update(item);
     }
   }
-  txn.delete_set.add(item->id.client, item->id.clock, item->length);
-  add_changed_type(txn, parent, item->parent_sub);
+  txn.delete_set.add(item->client, item->clock, item->length);
+  add_changed_type(txn, parent, item->parent_sub());
   if (item->content.ref() == ContentRef::Type) {
     Branch* type = item->content.type();
     // Deleting a type deletes its whole content; already deleted children
     // from before this transaction may merge now.
     for (Item* child = type->start; child; child = child->right) {
       if (!child->deleted()) delete_item(txn, child);
-      else if (txn.existed_before(child->id)) txn.merge_structs.push_back(child->id);
+      else if (txn.existed_before(child->id())) txn.merge_structs.push_back(child->id());
     }
     for (const std::u16string* key : type->map_keys) {
       Item* child = type->map[key];
       if (!child->deleted()) delete_item(txn, child);
-      else if (txn.existed_before(child->id)) txn.merge_structs.push_back(child->id);
+      else if (txn.existed_before(child->id())) txn.merge_structs.push_back(child->id());
     }
     txn.forget_changed_type(type);
   }
@@ -178,10 +178,10 @@ void gc_type_children(DocImpl& doc, Branch* type) {
 }
 
 void replace_with_gc(DocImpl& doc, Item* item) {
-  BlockList* blocks = doc.store.blocks(item->id.client);
-  int64_t i = find_block_index(*blocks, item->id.clock);
+  BlockList* blocks = doc.store.blocks(item->client);
+  int64_t i = find_block_index(*blocks, item->clock);
   if (item->content.ref() == ContentRef::Type) retire_branch(doc, std::move(item->content.type_ptr()));
-  doc.store.replace(*blocks, size_t(i), new_gc(doc.store, item->id, item->length));
+  doc.store.replace(*blocks, size_t(i), new_gc(doc.store, item->id(), item->length));
 }
 
 }  // namespace
@@ -206,7 +206,7 @@ void run_content_hooks(Transaction& txn, Item* item) {
       break;
     }
     case ContentRef::Deleted:
-      txn.delete_set.add(item->id.client, item->id.clock, item->length);
+      txn.delete_set.add(item->client, item->clock, item->length);
       ++txn.collected_delete_ranges;  // arrives collected
       item->flags |= Item::kDeleted;
       break;
@@ -222,7 +222,7 @@ void integrate_item(Transaction& txn, Item* item) {
   Branch* parent = item->parent;
   Item* left = item->left;
   Item* right = item->right;
-  const std::u16string* sub = item->parent_sub;
+  const std::u16string* sub = item->parent_sub();
   // The scan is needed unless left and right are already neighbours.
   bool scan = (left == nullptr && (right == nullptr || right->left != nullptr)) ||
               (left != nullptr && left->right != right);
@@ -245,18 +245,18 @@ void integrate_item(Transaction& txn, Item* item) {
     while (o && o != right) {
       seen.emplace(o, step);
       bool same_origin = o->has_origin() == item->has_origin() &&
-                         (!item->has_origin() || o->origin == item->origin);
+                         (!item->has_origin() || o->origin() == item->origin());
       if (same_origin) {
-        if (o->id.client < item->id.client) {
+        if (o->client < item->client) {
           left = o;
           conflict_from = step + 1;
         } else {
           bool same_right = o->has_right_origin() == item->has_right_origin() &&
-                            (!item->has_right_origin() || o->right_origin == item->right_origin);
+                            (!item->has_right_origin() || o->right_origin() == item->right_origin());
           if (same_right) break;
         }
       } else if (o->has_origin()) {
-        Item* oo = store.find(o->origin);
+        Item* oo = store.find(o->origin());
         auto it = oo ? seen.find(oo) : seen.end();
         if (it == seen.end()) break;
         if (it->second < conflict_from) {

@@ -205,7 +205,7 @@ void DocImpl::cleanup_transactions(size_t i) {
           if (si < 0) continue;
           for (size_t k = size_t(si); k < blocks->size(); ++k) {
             Item* b = (*blocks)[k];
-            if (b->id.clock >= r.end()) break;
+            if (b->clock >= r.end()) break;
             if (!b->is_gc() && b->deleted() && !b->keep()) gc_item(*this, b, false);
           }
         }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -119,6 +120,21 @@ class DocImpl {
 
   // Picks a fresh random client id (after seeing our own id from a remote peer).
   void renew_client_id();
+  // The clock at which `units` more local units start: the client's state,
+  // under a fresh client id when the current one would pass the 32-bit clocks
+  // items keep. A fresh id is what Yjs uses too when one can no longer be
+  // continued (it meets its own id from another peer).
+  // Throws std::length_error for more than kMaxClock units, which no client
+  // could take.
+  uint64_t local_clock(uint64_t units) {
+    if (units > kMaxClock) throw std::length_error("conflux: one insert holds at most 2^32 - 1 units");
+    uint64_t state = store.state(client_id);
+    while (units > kMaxClock - state) {
+      renew_client_id();
+      state = store.state(client_id);
+    }
+    return state;
+  }
 
   // An edit made without a transaction, which only update listeners could
   // see (see text_insert_direct): tells them its update as the end of a

@@ -16,9 +16,9 @@ struct BranchEvent {
   const std::vector<const std::u16string*>* subs = nullptr;
 
   // An item was added by this transaction.
-  bool adds(const Item* item) const { return !txn->existed_before(item->id); }
+  bool adds(const Item* item) const { return !txn->existed_before(item->id()); }
   // An item was deleted by this transaction.
-  bool deletes(const Item* item) const { return txn->delete_set.contains(item->id); }
+  bool deletes(const Item* item) const { return txn->delete_set.contains(item->id()); }
 };
 
 // Runs the observers of every changed type, and flags the Yjs rich-text

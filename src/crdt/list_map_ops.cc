@@ -89,7 +89,7 @@ uint64_t list_delete(Transaction& txn, Branch* list, uint64_t index, uint64_t le
   }
   while (length > 0 && n) {
     if (!n->deleted() && n->countable()) {
-      if (length < n->length) txn.doc->store.clean_start(txn, ID{n->id.client, n->id.clock + length});
+      if (length < n->length) txn.doc->store.clean_start(txn, ID{n->client, n->clock + length});
       length -= n->length;
       deleted += n->length;
       delete_item(txn, n);

@@ -19,15 +19,15 @@ namespace {
 //
 // Returns the client's state (the clock the new text would start at), or
 // nullopt when `left` cannot grow.
-std::optional<uint64_t> own_run_end(DocImpl& doc, Branch* parent, Item* left, Item* right) {
-  if (!left || left->parent_sub || left->content.ref() != ContentRef::String) return std::nullopt;
-  if (left->id.client != doc.client_id || left->deleted() || left->right != right) return std::nullopt;
+std::optional<uint64_t> own_run_end(DocImpl& doc, Branch* parent, Item* left, Item* right, uint64_t units) {
+  if (!left || left->parent_sub() || left->content.ref() != ContentRef::String) return std::nullopt;
+  if (left->client != doc.client_id || left->deleted() || left->right != right) return std::nullopt;
   if (left->has_right_origin() != (right != nullptr)) return std::nullopt;
-  if (right && !(left->right_origin == right->id)) return std::nullopt;
+  if (right && !(left->right_origin() == right->id())) return std::nullopt;
   if (!parent->observers.empty() || !doc.after_transaction_observers.empty()) return std::nullopt;
   if (parent->item && parent->item->deleted()) return std::nullopt;
   uint64_t state = doc.store.state(doc.client_id);
-  if (left->id.clock + left->length != state) return std::nullopt;
+  if (left->clock + left->length != state || units > kMaxClock - state) return std::nullopt;
   return state;
 }
 
@@ -47,7 +47,7 @@ void grew_own_run(DocImpl& doc, Transaction* txn, Branch* parent, Item* left, ui
 }  // namespace
 
 bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* right, std::u16string_view text) {
-  std::optional<uint64_t> state = own_run_end(*txn.doc, parent, left, right);
+  std::optional<uint64_t> state = own_run_end(*txn.doc, parent, left, right, text.size());
   if (!state) return false;
   left->content.str() += text;
   grew_own_run(*txn.doc, &txn, parent, left, *state, text.size());
@@ -56,7 +56,8 @@ bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* rig
 
 bool extend_own_text_run_direct(DocImpl& doc, Branch* parent, Item* left, Item* right, std::string_view utf8,
                                 uint64_t* state_before, uint64_t* units) {
-  std::optional<uint64_t> state = own_run_end(doc, parent, left, right);
+  // UTF-8 bytes bound the UTF-16 units they make.
+  std::optional<uint64_t> state = own_run_end(doc, parent, left, right, utf8.size());
   if (!state) return false;
   *state_before = *state;
   *units = utf::append_utf16(utf8, &left->content.str());
@@ -67,7 +68,7 @@ bool extend_own_text_run_direct(DocImpl& doc, Branch* parent, Item* left, Item* 
 Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
                         const std::u16string* parent_sub, Content content) {
   if (!parent_sub && content.ref() == ContentRef::String) {
-    if (std::optional<uint64_t> state = own_run_end(*txn.doc, parent, left, right)) {
+    if (std::optional<uint64_t> state = own_run_end(*txn.doc, parent, left, right, content.length())) {
       uint64_t n = content.length();
       left->content.append(std::move(content));
       grew_own_run(*txn.doc, &txn, parent, left, *state, n);
@@ -80,19 +81,18 @@ Item* insert_local_item(Transaction& txn, Branch* parent, Item* left, Item* righ
 Item* insert_new_local_item(Transaction& txn, Branch* parent, Item* left, Item* right,
                             const std::u16string* parent_sub, Content content) {
   DocImpl& doc = *txn.doc;
+  const uint64_t length = content.length();
+  const uint64_t clock = doc.local_clock(length);
   Item* item = doc.store.new_item();
-  item->id = ID{doc.client_id, doc.store.state(doc.client_id)};
+  item->set_id(ID{doc.client_id, clock});
   item->content = std::move(content);
-  item->length = item->content.length();
+  item->length = uint32_t(length);
   item->left = left;
   item->right = right;
-  if (left) {
-    ID o = left->last_id();
-    item->set_origin(&o);
-  }
-  if (right) item->set_right_origin(&right->id);
+  if (left) item->set_origin(left->last_id());
+  if (right) item->set_right_origin(right->id());
   item->parent = parent;
-  item->parent_sub = parent_sub;
+  item->set_parent_sub(parent_sub);
   if (item->content.countable()) item->flags |= Item::kCountable;
   integrate_item(txn, item);
   return item;
@@ -117,7 +117,7 @@ Item* item_ending_at(Transaction& txn, Branch* parent, uint64_t index) {
   uint64_t off = 0;
   Item* n = parent->index.find(index - 1, &off);
   if (!n) return nullptr;
-  if (off + 1 < n->length) txn.doc->store.clean_start(txn, ID{n->id.client, n->id.clock + off + 1});
+  if (off + 1 < n->length) txn.doc->store.clean_start(txn, ID{n->client, n->clock + off + 1});
   return n;
 }
 

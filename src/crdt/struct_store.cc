@@ -12,7 +12,7 @@ int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
   if (hi == 0) return -1;
   // Most lookups hit the last block (appends) or land near clock / state.
   const Item* last = blocks[hi - 1];
-  if (clock >= last->id.clock) return clock < last->id.clock + last->length ? int64_t(hi - 1) : -1;
+  if (clock >= last->clock) return clock < last->clock + last->length ? int64_t(hi - 1) : -1;
   // An edit looks up the same few neighbouring blocks several times (split,
   // delete, collect, merge), and delete-set walks go from range to nearby
   // range: gallop away from the previous answer before searching, since every
@@ -20,24 +20,24 @@ int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
   size_t hint = blocks.lookup_hint();
   if (hint < hi) {
     const Item* b = blocks[hint];
-    if (clock < b->id.clock) {
+    if (clock < b->clock) {
       hi = hint;
       for (size_t step = 1; step <= hint; step *= 2) {
         size_t at = hint - step;
-        if (clock >= blocks[at]->id.clock) {
+        if (clock >= blocks[at]->clock) {
           lo = at;
           break;
         }
         hi = at;
       }
-    } else if (clock < b->id.clock + b->length) {
+    } else if (clock < b->clock + b->length) {
       return int64_t(hint);
     } else {
       lo = hint + 1;
       for (size_t step = 1; hint + step < hi; step *= 2) {
         size_t at = hint + step;
         const Item* p = blocks[at];
-        if (clock < p->id.clock + p->length) {
+        if (clock < p->clock + p->length) {
           hi = at + 1;
           break;
         }
@@ -48,9 +48,9 @@ int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     const Item* b = blocks[mid];
-    if (clock < b->id.clock) {
+    if (clock < b->clock) {
       hi = mid;
-    } else if (clock >= b->id.clock + b->length) {
+    } else if (clock >= b->clock + b->length) {
       lo = mid + 1;
     } else {
       blocks.set_lookup_hint(mid);
@@ -103,7 +103,7 @@ Item* StructStore::find(ID id) const {
 }
 
 void StructStore::add(Item* item) {
-  uint64_t client = item->id.client;
+  uint64_t client = item->client;
   BlockList* list = blocks(client);
   if (!list) {
     list = &clients_[client];
@@ -111,15 +111,15 @@ void StructStore::add(Item* item) {
     cached_blocks_ = list;
   }
   list->push_back(item);
-  set_state(client, item->id.clock + item->length);
+  set_state(client, item->clock + item->length);
 }
 
 int64_t StructStore::clean_start_index(Transaction& txn, BlockList& blocks, uint64_t clock) {
   int64_t i = find_block_index(blocks, clock);
   if (i < 0) return i;
   Item* b = blocks[size_t(i)];
-  if (b->id.clock < clock && !b->is_gc()) {
-    Item* right = split_item(txn, b, clock - b->id.clock);
+  if (b->clock < clock && !b->is_gc()) {
+    Item* right = split_item(txn, b, clock - b->clock);
     blocks.insert(size_t(i) + 1, right);
     return i + 1;
   }
@@ -139,8 +139,8 @@ Item* StructStore::clean_end(Transaction& txn, ID id) {
   int64_t i = find_block_index(*b, id.clock);
   if (i < 0) return nullptr;
   Item* item = (*b)[size_t(i)];
-  if (id.clock != item->id.clock + item->length - 1 && !item->is_gc()) {
-    Item* right = split_item(txn, item, id.clock - item->id.clock + 1);
+  if (id.clock != item->clock + item->length - 1 && !item->is_gc()) {
+    Item* right = split_item(txn, item, id.clock - item->clock + 1);
     b->insert(size_t(i) + 1, right);
   }
   return item;

@@ -72,7 +72,7 @@ void find_next_position(Transaction& txn, TextPos& pos, uint64_t count) {
     if (r->content.ref() == ContentRef::Format) {
       if (!r->deleted()) update_current_attributes(pos.attrs, r->content.format());
     } else if (!r->deleted()) {
-      if (count < r->length) txn.doc->store.clean_start(txn, ID{r->id.client, r->id.clock + count});
+      if (count < r->length) txn.doc->store.clean_start(txn, ID{r->client, r->clock + count});
       pos.index += r->length;
       count -= r->length;
     }
@@ -257,7 +257,7 @@ void delete_text(Transaction& txn, TextPos& pos, uint64_t length) {
     if (!r->deleted()) {
       ContentRef ref = r->content.ref();
       if (ref == ContentRef::Type || ref == ContentRef::Embed || ref == ContentRef::String) {
-        if (length < r->length) txn.doc->store.clean_start(txn, ID{r->id.client, r->id.clock + length});
+        if (length < r->length) txn.doc->store.clean_start(txn, ID{r->client, r->clock + length});
         length -= r->length;
         delete_item(txn, r);
       }
@@ -290,8 +290,8 @@ void format_text(Transaction& txn, Branch* text, TextPos& pos, uint64_t length, 
           attr_set(pos.attrs, f.key, f.value);
         }
       } else {
-        if (length < r->length) txn.doc->store.clean_start(txn, ID{r->id.client, r->id.clock + length});
-        length -= std::min(length, r->length);
+        if (length < r->length) txn.doc->store.clean_start(txn, ID{r->client, r->clock + length});
+        length -= std::min<uint64_t>(length, r->length);
       }
     }
     pos.forward();
@@ -434,7 +434,7 @@ Item* item_holding(const Branch* text, uint64_t index, uint64_t length, uint64_t
 // Same right origin (both absent or equal).
 bool same_right_origin(const Item* a, const Item* b) {
   if (a->has_right_origin() != b->has_right_origin()) return false;
-  return !a->has_right_origin() || a->right_origin == b->right_origin;
+  return !a->has_right_origin() || a->right_origin() == b->right_origin();
 }
 
 // `run` is a collected deleted run that a deleted piece cut off `item` may
@@ -442,7 +442,7 @@ bool same_right_origin(const Item* a, const Item* b) {
 // origins are the caller's to check, as they depend on the side.)
 bool absorbs_deleted_piece(const Item* run, const Item* item) {
   return run->deleted() && run->content.ref() == ContentRef::Deleted && !run->keep() &&
-         run->id.client == item->id.client && same_right_origin(run, item);
+         run->client == item->client && same_right_origin(run, item);
 }
 
 // Backspacing (or deleting forward) next to text deleted before: Yjs cuts
@@ -460,35 +460,35 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
   if (!doc.gc || !text->observers.empty() || !doc.after_transaction_observers.empty()) return false;
   if (item->content.ref() != ContentRef::String || item->keep()) return false;
   const std::u16string& str = item->content.str();
-  const uint64_t client = item->id.client;
+  const uint64_t client = item->client;
   if (off > 0 && off + length == item->length) {
     // The tail goes to the run on the right, which starts where it ends.
     Item* run = item->right;
-    if (!run || !absorbs_deleted_piece(run, item) || run->id.clock != item->id.clock + item->length) return false;
-    if (!run->has_origin() || !(run->origin == item->last_id())) return false;
+    if (!run || !absorbs_deleted_piece(run, item) || run->clock != item->clock + item->length) return false;
+    if (!run->has_origin() || !(run->origin() == item->last_id())) return false;
     if (utf::is_high_surrogate(str[off - 1])) return false;  // the cut would rewrite the pair
     item->content.str().resize(off);
     item->length = off;
-    run->id.clock -= length;
+    run->clock -= length;
     run->length += length;
-    run->origin = item->last_id();
+    run->set_origin(item->last_id());
     run->content.set_deleted_length(run->length);
-    if (txn) txn->delete_set.add(client, run->id.clock, length);
-    if (deleted) *deleted = run->id;
+    if (txn) txn->delete_set.add(client, run->clock, length);
+    if (deleted) *deleted = run->id();
   } else if (off == 0 && length < item->length) {
     // The head goes to the run on the left, which ends where it starts.
     Item* run = item->left;
-    if (!run || !absorbs_deleted_piece(run, item) || run->id.clock + run->length != item->id.clock) return false;
-    if (!item->has_origin() || !(item->origin == run->last_id())) return false;
+    if (!run || !absorbs_deleted_piece(run, item) || run->clock + run->length != item->clock) return false;
+    if (!item->has_origin() || !(item->origin() == run->last_id())) return false;
     if (utf::is_high_surrogate(str[length - 1])) return false;
-    if (txn) txn->delete_set.add(client, item->id.clock, length);
-    if (deleted) *deleted = item->id;
+    if (txn) txn->delete_set.add(client, item->clock, length);
+    if (deleted) *deleted = item->id();
     item->content.str().erase(0, length);
-    item->id.clock += length;
+    item->clock += length;
     item->length -= length;
     run->length += length;
     run->content.set_deleted_length(run->length);
-    item->origin = run->last_id();
+    item->set_origin(run->last_id());
   } else {
     return false;
   }
@@ -516,8 +516,8 @@ bool delete_inside_item(Transaction& txn, Branch* text, uint64_t index, uint64_t
   if (!item) return false;
   if (delete_into_deleted_neighbour(*txn.doc, &txn, text, item, off, length)) return true;
   if (off > 0 || length < item->length) {
-    BlockList& blocks = *txn.doc->store.blocks(item->id.client);
-    size_t i = size_t(find_block_index(blocks, item->id.clock));
+    BlockList& blocks = *txn.doc->store.blocks(item->client);
+    size_t i = size_t(find_block_index(blocks, item->clock));
     if (off + length < item->length) blocks.insert(i + 1, split_item(txn, item, off + length));
     if (off > 0) {
       item = split_item(txn, item, off);
@@ -536,9 +536,9 @@ bool delete_inside_item(Transaction& txn, Branch* text, uint64_t index, uint64_t
 // where the deleted units start.
 bool cut_out_deleted_piece(DocImpl& doc, Branch* text, Item* item, uint64_t off, uint64_t length, ID* deleted) {
   if (item->content.ref() != ContentRef::String) return false;
-  BlockList& blocks = *doc.store.blocks(item->id.client);
-  size_t i = size_t(find_block_index(blocks, item->id.clock));
-  const uint64_t clock = item->id.clock;
+  BlockList& blocks = *doc.store.blocks(item->client);
+  size_t i = size_t(find_block_index(blocks, item->clock));
+  const uint64_t clock = item->clock;
   bool tail_cut = off + length < item->length;
   if (tail_cut) blocks.insert(i + 1, split_item_unrecorded(doc.store, item, off + length));
   if (off > 0) {
@@ -549,7 +549,7 @@ bool cut_out_deleted_piece(DocImpl& doc, Branch* text, Item* item, uint64_t off,
   text->length -= length;
   if (item->index_leaf) text->index.update(item);
   if (doc.gc && !item->keep()) item->content = Content::deleted(length);
-  *deleted = item->id;
+  *deleted = item->id();
   // A deleted struct joins only a deleted neighbour in the list: with live
   // ones on both sides (a cut in the middle of text) there is none to try.
   bool live_neighbours = (!item->left || !item->left->deleted()) && (!item->right || !item->right->deleted());
@@ -586,7 +586,9 @@ bool continue_typing(Branch* text, uint64_t index, std::string_view utf8) {
   Item* run = text->typing_item;
   DocImpl& doc = *text->doc;
   const uint64_t state = doc.store.state(doc.client_id);
-  if (run->id.client != doc.client_id || run->id.clock + run->length != state) return false;
+  if (run->client != doc.client_id || run->clock + run->length != state || utf8.size() > kMaxClock - state) {
+    return false;
+  }
   const uint64_t units = utf::append_utf16(utf8, &run->content.str());
   run->length += units;
   text->length += units;
@@ -630,12 +632,12 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
     uint64_t off = 0;
     left = item_at(text, index - 1, &off);
     if (off + 1 < left->length) {
-      BlockList& blocks = *doc.store.blocks(left->id.client);
-      size_t i = size_t(find_block_index(blocks, left->id.clock));
+      BlockList& blocks = *doc.store.blocks(left->client);
+      size_t i = size_t(find_block_index(blocks, left->clock));
       Item* rest = split_item_unrecorded(doc.store, left, off + 1);
       blocks.insert(i + 1, rest);
       cut = true;
-      cut_at = rest->id;
+      cut_at = rest->id();
     }
   }
   Item* right = left ? left->right : text->start;
@@ -643,9 +645,9 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
     left = right;
     right = right->right;
   }
-  const uint64_t before = doc.store.state(doc.client_id);
+  const uint64_t before = doc.local_clock(utf8.size());  // UTF-8 bytes bound the units
   Item* item = doc.store.new_item();
-  item->id = ID{doc.client_id, before};
+  item->set_id(ID{doc.client_id, before});
   item->content.assign_string(utf::to_utf16(utf8));
   item->length = item->content.str().size();
   item->flags |= Item::kCountable;
@@ -660,7 +662,7 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
     text->start = item;
   }
   if (right) {
-    item->set_right_origin(&right->id);
+    item->set_right_origin(right->id());
     right->left = item;
   }
   text->length += item->length;
@@ -833,8 +835,8 @@ void cleanup_text_after_remote_transaction(Transaction& txn) {
         if (i < 0) continue;
         for (size_t k = size_t(i); k < blocks->size(); ++k) {
           Item* b = (*blocks)[k];
-          if (b->id.clock >= r.end()) break;
-          if (r.end() < b->id.clock + b->length) doc.store.clean_start_index(txn, *blocks, r.end());
+          if (b->clock >= r.end()) break;
+          if (r.end() < b->clock + b->length) doc.store.clean_start_index(txn, *blocks, r.end());
           if (b->is_gc() || !b->parent->has_formatting) continue;
           if (std::find(full.begin(), full.end(), b->parent) != full.end()) continue;
           if (b->content.ref() == ContentRef::Format) add_full(b->parent);

@@ -19,12 +19,12 @@ void write_item(UpdateEncoder& enc, const Item& item, uint64_t offset) {
     return;
   }
   bool has_origin = offset > 0 || item.has_origin();
-  ID origin = offset > 0 ? ID{item.id.client, item.id.clock + offset - 1} : item.origin;
+  ID origin = offset > 0 ? ID{item.client, item.clock + offset - 1} : item.origin();
   uint8_t info = uint8_t(item.content.ref()) | (has_origin ? kInfoOrigin : 0) |
-                 (item.has_right_origin() ? kInfoRightOrigin : 0) | (item.parent_sub ? kInfoParentSub : 0);
+                 (item.has_right_origin() ? kInfoRightOrigin : 0) | (item.parent_sub() ? kInfoParentSub : 0);
   enc.write_info(info);
   if (has_origin) enc.write_left_id(origin);
-  if (item.has_right_origin()) enc.write_right_id(item.right_origin);
+  if (item.has_right_origin()) enc.write_right_id(item.right_origin());
   if (!has_origin && !item.has_right_origin()) {
     const Branch* parent = item.parent;
     if (parent->item == nullptr) {
@@ -32,9 +32,9 @@ void write_item(UpdateEncoder& enc, const Item& item, uint64_t offset) {
       enc.write_string(*parent->root_name);
     } else {
       enc.write_parent_info(false);
-      enc.write_left_id(parent->item->id);
+      enc.write_left_id(parent->item->id());
     }
-    if (item.parent_sub) enc.write_string(*item.parent_sub);
+    if (item.parent_sub()) enc.write_string(*item.parent_sub());
   }
   item.content.write(enc, offset);
 }
@@ -44,12 +44,12 @@ namespace {
 // One client's section: its structs from clock `from` on, the first one cut there.
 void write_client_structs(UpdateEncoder& enc, const StructStore& store, uint64_t client, uint64_t from) {
   const BlockList& blocks = *store.blocks(client);
-  uint64_t clock = std::max(from, blocks.front()->id.clock);
+  uint64_t clock = std::max<uint64_t>(from, blocks.front()->clock);
   size_t start = size_t(find_block_index(blocks, clock));
   enc.rest().write_var_uint(blocks.size() - start);
   enc.write_client(client);
   enc.rest().write_var_uint(clock);
-  write_item(enc, *blocks[start], clock - blocks[start]->id.clock);
+  write_item(enc, *blocks[start], clock - blocks[start]->clock);
   for (size_t i = start + 1; i < blocks.size(); ++i) write_item(enc, *blocks[i], 0);
 }
 
@@ -62,7 +62,7 @@ void write_structs(UpdateEncoder& enc, const StructStore& store, const StateVect
   sections.clear();
   for (const auto& [client, blocks] : store.clients()) {
     if (blocks.empty()) continue;
-    uint64_t state = blocks.back()->id.clock + blocks.back()->length;
+    uint64_t state = blocks.back()->clock + blocks.back()->length;
     auto it = target.find(client);
     uint64_t from = it == target.end() ? 0 : it->second;
     if (state > from) sections.emplace_back(client, from);
@@ -87,7 +87,7 @@ DeleteSet delete_set_from_store(const StructStore& store) {
   for (const auto& [client, blocks] : store.clients()) {
     for (size_t i = 0; i < blocks.size(); ++i) {
       if (!blocks[i]->deleted()) continue;
-      uint64_t clock = blocks[i]->id.clock;
+      uint64_t clock = blocks[i]->clock;
       uint64_t len = blocks[i]->length;
       while (i + 1 < blocks.size() && blocks[i + 1]->deleted()) len += blocks[++i]->length;
       ds.ranges_of(client).push_back(ClockRange{clock, len});
@@ -133,9 +133,9 @@ void encode_direct_update_v1(const Item* grown, uint64_t from, const ID* deleted
     // As write_structs_since for one client whose one struct changed.
     w.write_var_uint(1);
     w.write_var_uint(1);
-    enc.write_client(grown->id.client);
+    enc.write_client(grown->client);
     w.write_var_uint(from);
-    write_item(enc, *grown, from - grown->id.clock);
+    write_item(enc, *grown, from - grown->clock);
   } else {
     w.write_var_uint(0);
   }
