@@ -121,6 +121,7 @@ TEST_CASE("BlockList behaves as a vector under clustered and scattered edits", "
   std::vector<Item*> model;
   BlockList list;
   size_t cursor = 0;
+  int multi_chunk_checks = 0;
   for (int step = 0; step < 50000; ++step) {
     pool.push_back(std::make_unique<Item>());
     Item* item = pool.back().get();
@@ -131,24 +132,37 @@ TEST_CASE("BlockList behaves as a vector under clustered and scattered edits", "
     if (op < 3) {
       list.push_back(item);
       model.push_back(item);
-    } else if (op < 7 || model.empty()) {
+    } else if (op < 8 || model.empty()) {
       list.insert(cursor, item);
       model.insert(model.begin() + ptrdiff_t(cursor), item);
     } else {
       size_t first = std::min(cursor, model.size() - 1);
-      size_t last = std::min(model.size(), first + 1 + rng() % 3);
+      // Now and then, once the list spans chunks, a long range across them.
+      bool long_range = model.size() > 3000 && rng() % 50 == 0;
+      size_t last = std::min(model.size(), first + 1 + (long_range ? rng() % 2000 : rng() % 3));
       list.erase(first, last);
       model.erase(model.begin() + ptrdiff_t(first), model.begin() + ptrdiff_t(last));
     }
     REQUIRE(list.size() == model.size());
     if (step % 101 == 0) {
       for (size_t i = 0; i < model.size(); ++i) REQUIRE(list[i] == model[i]);
+      // Chunks: none empty or over size, each starting where the last ended.
+      size_t at = 0;
+      for (size_t c = 0; c < list.chunk_count(); ++c) {
+        REQUIRE(list.chunk_start(c) == at);
+        REQUIRE_FALSE(list.chunk(c).empty());
+        REQUIRE(list.chunk(c).size() <= BlockList::kChunkSize);
+        at += list.chunk(c).size();
+      }
+      REQUIRE(at == model.size());
+      if (model.size() > 3000) ++multi_chunk_checks;
     }
     if (!model.empty()) {
       REQUIRE(list.front() == model.front());
       REQUIRE(list.back() == model.back());
     }
   }
+  CHECK(multi_chunk_checks > 50);  // the list did span many chunks
 }
 
 }  // namespace

@@ -7,62 +7,57 @@
 
 namespace conflux {
 
-int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
-  size_t lo = 0, hi = blocks.size();
-  if (hi == 0) return -1;
-  // Most lookups hit the last block (appends) or land near clock / state.
-  const Item* last = blocks[hi - 1];
-  if (clock >= last->clock) return clock < last->clock + last->length ? int64_t(hi - 1) : -1;
-  // An edit looks up the same few neighbouring blocks several times (split,
-  // delete, collect, merge), and delete-set walks go from range to nearby
-  // range: gallop away from the previous answer before searching, since every
-  // probe of the search touches another item.
-  size_t hint = blocks.lookup_hint();
-  if (hint < hi) {
-    const Item* b = blocks[hint];
-    if (clock < b->clock) {
-      hi = hint;
-      for (size_t step = 1; step <= hint; step *= 2) {
-        size_t at = hint - step;
-        if (clock >= blocks[at]->clock) {
-          lo = at;
-          break;
-        }
-        hi = at;
-      }
-    } else if (clock < b->clock + b->length) {
-      return int64_t(hint);
-    } else {
-      lo = hint + 1;
-      for (size_t step = 1; hint + step < hi; step *= 2) {
-        size_t at = hint + step;
-        const Item* p = blocks[at];
-        if (clock < p->clock + p->length) {
-          hi = at + 1;
-          break;
-        }
-        lo = at + 1;
-      }
-    }
-  }
+namespace {
+
+// Index in `chunk` of the struct holding `clock`, or -1.
+int64_t search_chunk(std::span<Item* const> chunk, uint64_t clock) {
+  size_t lo = 0, hi = chunk.size();
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    const Item* b = blocks[mid];
+    const Item* b = chunk[mid];
     if (clock < b->clock) {
       hi = mid;
     } else if (clock >= b->clock + b->length) {
       lo = mid + 1;
     } else {
-      blocks.set_lookup_hint(mid);
       return int64_t(mid);
     }
   }
   return -1;
 }
 
+}  // namespace
+
+int64_t find_block_index(const BlockList& blocks, uint64_t clock) {
+  size_t chunks = blocks.chunk_count();
+  if (chunks == 0) return -1;
+  // Most lookups hit the last block (appends).
+  const Item* last = blocks.back();
+  if (clock >= last->clock) return clock < last->clock + last->length ? int64_t(blocks.size() - 1) : -1;
+  // An edit looks up the same few neighbouring blocks several times (split,
+  // delete, collect, merge): try the chunk of the previous lookup first.
+  size_t c = blocks.recent_chunk();
+  if (c >= chunks || clock < blocks.chunk(c).front()->clock ||
+      (c + 1 < chunks && clock >= blocks.chunk(c + 1).front()->clock)) {
+    // The last chunk whose first struct starts at or before `clock`.
+    size_t lo = 0, hi = chunks;
+    while (hi - lo > 1) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (clock < blocks.chunk(mid).front()->clock) hi = mid;
+      else lo = mid;
+    }
+    c = lo;
+    blocks.set_recent_chunk(c);
+  }
+  int64_t at = search_chunk(blocks.chunk(c), clock);
+  return at < 0 ? -1 : int64_t(blocks.chunk_start(c)) + at;
+}
+
 StructStore::~StructStore() {
   for (auto& [client, blocks] : clients_) {
-    for (size_t i = 0; i < blocks.size(); ++i) blocks[i]->~Item();
+    for (size_t c = 0; c < blocks.chunk_count(); ++c) {
+      for (Item* item : blocks.chunk(c)) item->~Item();
+    }
   }
 }
 
