@@ -164,7 +164,8 @@ class Doc {
   void transact(const std::function<void(Transaction&)>& f, const void* origin = nullptr);
 
   // Applies an update from any peer. Malformed input is refused whole and the
-  // document stays as it was.
+  // document stays as it was; so is an update whose clocks pass 2^32 - 1,
+  // the most one client of a document can reach here (Yjs allows 2^53).
   Status apply_update(const uint8_t* data, size_t size, const void* origin = nullptr);
   Status apply_update(const Bytes& update, const void* origin = nullptr) {
     return apply_update(update.data(), update.size(), origin);
