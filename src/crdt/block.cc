@@ -180,7 +180,7 @@ void gc_type_children(DocImpl& doc, Branch* type) {
 void replace_with_gc(DocImpl& doc, Item* item) {
   BlockList* blocks = doc.store.blocks(item->client);
   int64_t i = find_block_index(*blocks, item->clock);
-  if (item->content.ref() == ContentRef::Type) retire_branch(doc, std::move(item->content.type_ptr()));
+  if (item->content.ref() == ContentRef::Type) retire_branch(doc, item->content.release_type());
   doc.store.replace(*blocks, size_t(i), new_gc(doc.store, item->id(), item->length));
 }
 
@@ -192,7 +192,7 @@ void gc_item(DocImpl& doc, Item* item, bool parent_gcd) {
   if (parent_gcd) {
     replace_with_gc(doc, item);
   } else {
-    if (item->content.ref() == ContentRef::Type) retire_branch(doc, std::move(item->content.type_ptr()));
+    if (item->content.ref() == ContentRef::Type) retire_branch(doc, item->content.release_type());
     item->content = Content::deleted(item->length);
   }
 }

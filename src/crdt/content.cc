@@ -8,52 +8,73 @@ namespace conflux {
 
 void BranchDeleter::operator()(Branch* b) const { delete b; }
 
-Content Content::string(std::u16string s) {
-  Content c;
-  c.assign_string(std::move(s));
-  return c;
-}
 Content Content::any(std::vector<Any> values) {
   Content c;
   c.ref_ = ContentRef::Any;
-  c.data_ = std::move(values);
+  c.payload_.box = new std::vector<Any>(std::move(values));
   return c;
 }
 Content Content::json(std::vector<Any> values) {
   Content c;
   c.ref_ = ContentRef::JSON;
-  c.data_ = std::move(values);
+  c.payload_.box = new std::vector<Any>(std::move(values));
   return c;
 }
 Content Content::binary(Any::Bytes bytes) {
   Content c;
   c.ref_ = ContentRef::Binary;
-  c.data_ = std::make_unique<Any::Bytes>(std::move(bytes));
+  c.payload_.box = new Any::Bytes(std::move(bytes));
   return c;
 }
 Content Content::embed(Any value) {
   Content c;
   c.ref_ = ContentRef::Embed;
-  c.data_ = std::make_unique<Any>(std::move(value));
+  c.payload_.box = new Any(std::move(value));
   return c;
 }
 Content Content::format(std::u16string key, AttrValue value) {
   Content c;
   c.ref_ = ContentRef::Format;
-  c.data_ = std::make_unique<ContentFormat>(ContentFormat{std::move(key), std::move(value)});
+  c.payload_.box = new ContentFormat{std::move(key), std::move(value)};
   return c;
 }
 Content Content::type(BranchPtr type) {
   Content c;
   c.ref_ = ContentRef::Type;
-  c.data_ = std::move(type);
+  c.payload_.box = type.release();
   return c;
 }
 Content Content::doc(std::u16string guid, Any options) {
   Content c;
   c.ref_ = ContentRef::Doc;
-  c.data_ = std::make_unique<ContentDoc>(ContentDoc{std::move(guid), std::move(options)});
+  c.payload_.box = new ContentDoc{std::move(guid), std::move(options)};
   return c;
+}
+
+void Content::free_box() {
+  switch (ref_) {
+    case ContentRef::JSON:
+    case ContentRef::Any:
+      delete &values();
+      break;
+    case ContentRef::Binary:
+      delete &bytes();
+      break;
+    case ContentRef::Embed:
+      delete &embed_value();
+      break;
+    case ContentRef::Format:
+      delete &format();
+      break;
+    case ContentRef::Type:
+      BranchDeleter()(type());
+      break;
+    case ContentRef::Doc:
+      delete &doc();
+      break;
+    default:
+      break;
+  }
 }
 
 uint64_t Content::length() const {
@@ -61,9 +82,9 @@ uint64_t Content::length() const {
     case ContentRef::GC:
     case ContentRef::Skip:
     case ContentRef::Deleted:
-      return len();
+      return payload_.len;
     case ContentRef::String:
-      return str().size();
+      return payload_.text.size();
     case ContentRef::JSON:
     case ContentRef::Any:
       return values().size();
@@ -77,22 +98,16 @@ Content Content::split(uint64_t offset) {
     case ContentRef::GC:
     case ContentRef::Skip:
     case ContentRef::Deleted: {
-      Content right;
-      right.ref_ = ref_;
-      right.data_ = len() - offset;
-      len() = offset;
+      Content right(ref_, payload_.len - offset);
+      payload_.len = offset;
       return right;
     }
     case ContentRef::String: {
-      std::u16string& s = str();
-      std::u16string tail = s.substr(offset);
-      s.resize(offset);
-      // Typing grows a string by doubling; once cut, the left part would keep
-      // all of that capacity for good.
-      if (s.capacity() > 2 * s.size() + 8) s.shrink_to_fit();
-      if (!s.empty() && utf::is_high_surrogate(s.back())) {
+      Utf16Buffer& s = payload_.text;
+      Utf16Buffer tail = s.split_off(offset);
+      if (!s.empty() && utf::is_high_surrogate(s[s.size() - 1])) {
         // Yjs never keeps half of a surrogate pair on either side of a cut.
-        s.back() = u'\uFFFD';
+        s[s.size() - 1] = u'\uFFFD';
         if (!tail.empty()) tail[0] = u'\uFFFD';
       }
       return Content::string(std::move(tail));
@@ -115,10 +130,10 @@ void Content::append(Content&& right) {
     case ContentRef::GC:
     case ContentRef::Skip:
     case ContentRef::Deleted:
-      len() += right.len();
+      payload_.len += right.payload_.len;
       break;
     case ContentRef::String:
-      str() += right.str();
+      payload_.text.append(right.str());
       break;
     case ContentRef::JSON:
     case ContentRef::Any: {
@@ -136,12 +151,8 @@ Content Content::clone() const {
   switch (ref_) {
     case ContentRef::GC:
     case ContentRef::Skip:
-    case ContentRef::Deleted: {
-      Content c;
-      c.ref_ = ref_;
-      c.data_ = len();
-      return c;
-    }
+    case ContentRef::Deleted:
+      return Content(ref_, payload_.len);
     case ContentRef::String:
       return Content::string(str());
     case ContentRef::JSON:
@@ -170,7 +181,7 @@ void Content::write(UpdateEncoder& enc, uint64_t offset) const {
     case ContentRef::Skip:
       break;  // written by the struct writer
     case ContentRef::Deleted:
-      enc.write_len(len() - offset);
+      enc.write_len(payload_.len - offset);
       break;
     case ContentRef::JSON: {
       const auto& v = values();
@@ -185,7 +196,7 @@ void Content::write(UpdateEncoder& enc, uint64_t offset) const {
       enc.write_buf(bytes());
       break;
     case ContentRef::String:
-      enc.write_string(offset == 0 ? std::u16string_view(str()) : std::u16string_view(str()).substr(offset));
+      enc.write_string(str().substr(offset));
       break;
     case ContentRef::Embed:
       enc.write_json(embed_value());

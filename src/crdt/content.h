@@ -7,11 +7,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
-#include <variant>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "conflux/any.h"
+#include "utf16_buffer.h"
 
 namespace conflux {
 
@@ -51,20 +54,33 @@ struct ContentDoc {
   Any options;
 };
 
-// One struct's payload. Rare kinds are boxed to keep items small.
+// One struct's payload: eight bytes, read by the ref. A document holds one
+// per item, so only what every kind needs is inline: the length of GC, Skip
+// and Deleted contents, a String's buffer (one pointer); the rare kinds are
+// boxed. The Content's tail padding holds the item's flags.
 class Content {
  public:
   Content() = default;  // GC
-  static Content gc(uint64_t len) { Content c; c.ref_ = ContentRef::GC; c.data_ = len; return c; }
-  static Content skip(uint64_t len) { Content c; c.ref_ = ContentRef::Skip; c.data_ = len; return c; }
-  static Content deleted(uint64_t len) { Content c; c.ref_ = ContentRef::Deleted; c.data_ = len; return c; }
+  static Content gc(uint64_t len) { return Content(ContentRef::GC, len); }
+  static Content skip(uint64_t len) { return Content(ContentRef::Skip, len); }
+  static Content deleted(uint64_t len) { return Content(ContentRef::Deleted, len); }
   // A Deleted content's length changed (a deleted run grew or shrank).
-  void set_deleted_length(uint64_t n) { len() = n; }
-  static Content string(std::u16string s);
+  void set_deleted_length(uint64_t n) { payload_.len = n; }
+  static Content string(std::u16string_view s) {
+    Content c;
+    c.assign_string(Utf16Buffer(s));
+    return c;
+  }
+  static Content string(Utf16Buffer s) {
+    Content c;
+    c.assign_string(std::move(s));
+    return c;
+  }
   // Makes this String content holding `s`, in place.
-  void assign_string(std::u16string&& s) {
+  void assign_string(Utf16Buffer&& s) {
+    reset();
+    new (&payload_.text) Utf16Buffer(std::move(s));
     ref_ = ContentRef::String;
-    data_.emplace<std::u16string>(std::move(s));
   }
   static Content any(std::vector<Any> values);
   static Content json(std::vector<Any> values);
@@ -74,10 +90,18 @@ class Content {
   static Content type(BranchPtr type);
   static Content doc(std::u16string guid, Any options);
 
-  Content(Content&&) = default;
-  Content& operator=(Content&&) = default;
+  // A moved-from content is an empty GC.
+  Content(Content&& o) noexcept { take(o); }
+  Content& operator=(Content&& o) noexcept {
+    if (this != &o) {
+      reset();
+      take(o);
+    }
+    return *this;
+  }
   Content(const Content&) = delete;
   Content& operator=(const Content&) = delete;
+  ~Content() { reset(); }
 
   ContentRef ref() const { return ref_; }
   // Clock ticks this content covers.
@@ -92,16 +116,18 @@ class Content {
            ref_ == ContentRef::Any || ref_ == ContentRef::GC || ref_ == ContentRef::Skip;
   }
 
-  std::u16string& str() { return std::get<std::u16string>(data_); }
-  const std::u16string& str() const { return std::get<std::u16string>(data_); }
-  std::vector<Any>& values() { return std::get<std::vector<Any>>(data_); }
-  const std::vector<Any>& values() const { return std::get<std::vector<Any>>(data_); }
-  const Any::Bytes& bytes() const { return *std::get<std::unique_ptr<Any::Bytes>>(data_); }
-  const Any& embed_value() const { return *std::get<std::unique_ptr<Any>>(data_); }
-  const ContentFormat& format() const { return *std::get<std::unique_ptr<ContentFormat>>(data_); }
-  const ContentDoc& doc() const { return *std::get<std::unique_ptr<ContentDoc>>(data_); }
-  Branch* type() const { return std::get<BranchPtr>(data_).get(); }
-  BranchPtr& type_ptr() { return std::get<BranchPtr>(data_); }
+  std::u16string_view str() const { return payload_.text.view(); }
+  // The String's own buffer, to edit in place.
+  Utf16Buffer& str_buffer() { return payload_.text; }
+  std::vector<Any>& values() { return *static_cast<std::vector<Any>*>(payload_.box); }
+  const std::vector<Any>& values() const { return *static_cast<const std::vector<Any>*>(payload_.box); }
+  const Any::Bytes& bytes() const { return *static_cast<const Any::Bytes*>(payload_.box); }
+  const Any& embed_value() const { return *static_cast<const Any*>(payload_.box); }
+  const ContentFormat& format() const { return *static_cast<const ContentFormat*>(payload_.box); }
+  const ContentDoc& doc() const { return *static_cast<const ContentDoc*>(payload_.box); }
+  Branch* type() const { return static_cast<Branch*>(payload_.box); }
+  // Takes the branch of a Type content, which keeps none.
+  BranchPtr release_type() { return BranchPtr(static_cast<Branch*>(std::exchange(payload_.box, nullptr))); }
 
   // Cuts this content at `offset` clock ticks and returns the right part.
   // Strings follow Yjs: a cut that separates a surrogate pair turns both
@@ -122,24 +148,47 @@ class Content {
   // concrete decoder (loading) reads it without a virtual call.
   template <class Decoder>
   static bool read_string(Decoder& dec, Content* out) {
-    std::u16string s = dec.read_string();
+    Utf16Buffer s = dec.read_text();
     if (!dec.ok() || s.empty()) return false;
     out->assign_string(std::move(s));
     return true;
   }
 
  private:
-  uint64_t& len() { return std::get<uint64_t>(data_); }
-  uint64_t len() const { return std::get<uint64_t>(data_); }
+  Content(ContentRef ref, uint64_t len) : ref_(ref) { payload_.len = len; }
+  // Holds nothing afterwards (an empty GC).
+  void reset() {
+    if (ref_ == ContentRef::GC || ref_ == ContentRef::Deleted || ref_ == ContentRef::Skip) return;
+    if (ref_ == ContentRef::String) payload_.text.~Utf16Buffer();
+    else free_box();
+    ref_ = ContentRef::GC;
+    payload_.len = 0;
+  }
+  void free_box();
+  // Moves `o` (whose memory this does not hold) in, leaving it an empty GC.
+  void take(Content& o) noexcept {
+    ref_ = o.ref_;
+    if (ref_ == ContentRef::String) {
+      new (&payload_.text) Utf16Buffer(std::move(o.payload_.text));
+      o.payload_.text.~Utf16Buffer();
+    } else if (ref_ == ContentRef::GC || ref_ == ContentRef::Deleted || ref_ == ContentRef::Skip) {
+      payload_.len = o.payload_.len;
+    } else {
+      payload_.box = o.payload_.box;
+    }
+    o.ref_ = ContentRef::GC;
+    o.payload_.len = 0;
+  }
 
-  // The length of GC, Skip and Deleted contents lives in the variant too: an
-  // item holds one Content, and a separate field would cost every item 8 bytes.
-  // The variant's tail padding (after its index byte) holds ref_, and the
-  // Content's own holds the item's flags: 40 bytes rather than 48, 16 per item.
-  [[no_unique_address]] std::variant<uint64_t, std::u16string, std::vector<Any>, std::unique_ptr<Any::Bytes>,
-                                     std::unique_ptr<Any>, std::unique_ptr<ContentFormat>, BranchPtr,
-                                     std::unique_ptr<ContentDoc>>
-      data_;
+  union Payload {
+    Payload() : len(0) {}
+    ~Payload() {}
+    uint64_t len;      // GC, Skip, Deleted
+    Utf16Buffer text;  // String
+    // The others: a std::vector<Any> (JSON, Any), Any::Bytes (Binary), Any
+    // (Embed), ContentFormat, Branch (Type) or ContentDoc.
+    void* box;
+  } payload_;
   ContentRef ref_ = ContentRef::GC;
 };
 

@@ -97,7 +97,7 @@ struct Item {
 };
 // A document holds one Item per run of typing: growth here is growth of every
 // document's memory, so it should be a decision, not an accident.
-static_assert(sizeof(Item) <= 112, "Item grew");
+static_assert(sizeof(Item) <= 88, "Item grew");
 
 // Clocks an item can reach: a struct must end at or below this.
 inline constexpr uint64_t kMaxClock = UINT32_MAX;

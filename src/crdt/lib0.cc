@@ -298,6 +298,18 @@ std::u16string Reader::read_var_string_u16() {
   return s;
 }
 
+Utf16Buffer Reader::read_var_string_utf16_buffer() {
+  uint64_t n = read_var_uint();
+  const uint8_t* p = read_raw(size_t(n));
+  if (!p) return {};
+  Utf16Buffer s;
+  if (!utf::valid_utf8_to_utf16(std::string_view(reinterpret_cast<const char*>(p), size_t(n)), &s)) {
+    fail("invalid UTF-8");
+    return {};
+  }
+  return s;
+}
+
 Any Reader::read_any(int depth) {
   if (depth > kMaxAnyDepth) {
     fail("values nested too deeply");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "conflux/any.h"
+#include "utf16_buffer.h"
 
 namespace conflux::lib0 {
 
@@ -150,6 +151,8 @@ class Reader {
   // Validates UTF-8 strictly (as TextDecoder with fatal: true); a BOM is kept.
   std::string read_var_string();
   std::u16string read_var_string_u16();
+  // The same, allocated to fit (the text of a String content).
+  Utf16Buffer read_var_string_utf16_buffer();
   Any read_any() { return read_any(0); }
 
  private:

@@ -49,7 +49,7 @@ void grew_own_run(DocImpl& doc, Transaction* txn, Branch* parent, Item* left, ui
 bool extend_own_text_run(Transaction& txn, Branch* parent, Item* left, Item* right, std::u16string_view text) {
   std::optional<uint64_t> state = own_run_end(*txn.doc, parent, left, right, text.size());
   if (!state) return false;
-  left->content.str() += text;
+  left->content.str_buffer().append(text);
   grew_own_run(*txn.doc, &txn, parent, left, *state, text.size());
   return true;
 }
@@ -60,7 +60,7 @@ bool extend_own_text_run_direct(DocImpl& doc, Branch* parent, Item* left, Item* 
   std::optional<uint64_t> state = own_run_end(doc, parent, left, right, utf8.size());
   if (!state) return false;
   *state_before = *state;
-  *units = utf::append_utf16(utf8, &left->content.str());
+  *units = utf::append_utf16(utf8, &left->content.str_buffer());
   grew_own_run(doc, nullptr, parent, left, *state, *units);
   return true;
 }

@@ -459,7 +459,7 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
                                    uint64_t length, ID* deleted = nullptr) {
   if (!doc.gc || !text->observers.empty() || !doc.after_transaction_observers.empty()) return false;
   if (item->content.ref() != ContentRef::String || item->keep()) return false;
-  const std::u16string& str = item->content.str();
+  const std::u16string_view str = item->content.str();
   const uint64_t client = item->client;
   if (off > 0 && off + length == item->length) {
     // The tail goes to the run on the right, which starts where it ends.
@@ -467,7 +467,7 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
     if (!run || !absorbs_deleted_piece(run, item) || run->clock != item->clock + item->length) return false;
     if (!run->has_origin() || !(run->origin() == item->last_id())) return false;
     if (utf::is_high_surrogate(str[off - 1])) return false;  // the cut would rewrite the pair
-    item->content.str().resize(off);
+    item->content.str_buffer().truncate(off);
     item->length = off;
     run->clock -= length;
     run->length += length;
@@ -483,7 +483,7 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
     if (utf::is_high_surrogate(str[length - 1])) return false;
     if (txn) txn->delete_set.add(client, item->clock, length);
     if (deleted) *deleted = item->id();
-    item->content.str().erase(0, length);
+    item->content.str_buffer().erase_prefix(length);
     item->clock += length;
     item->length -= length;
     run->length += length;
@@ -589,7 +589,7 @@ bool continue_typing(Branch* text, uint64_t index, std::string_view utf8) {
   if (run->client != doc.client_id || run->clock + run->length != state || utf8.size() > kMaxClock - state) {
     return false;
   }
-  const uint64_t units = utf::append_utf16(utf8, &run->content.str());
+  const uint64_t units = utf::append_utf16(utf8, &run->content.str_buffer());
   run->length += units;
   text->length += units;
   text->index.grow(run, units);
@@ -648,7 +648,7 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
   const uint64_t before = doc.local_clock(utf8.size());  // UTF-8 bytes bound the units
   Item* item = doc.store.new_item();
   item->set_id(ID{doc.client_id, before});
-  item->content.assign_string(utf::to_utf16(utf8));
+  item->content.assign_string(utf::to_utf16_buffer(utf8));
   item->length = item->content.str().size();
   item->flags |= Item::kCountable;
   item->parent = text;

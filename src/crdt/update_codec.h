@@ -69,6 +69,8 @@ class UpdateDecoder {
   virtual ID read_right_id() = 0;
   virtual bool read_parent_info() = 0;  // true: parent given by root name
   virtual std::u16string read_string() = 0;
+  // read_string() for the text of a String content.
+  virtual Utf16Buffer read_text() = 0;
   virtual uint64_t read_type_ref() = 0;
   virtual uint64_t read_len() = 0;
   virtual Any read_any() = 0;
@@ -129,6 +131,7 @@ class DecoderV1 final : public UpdateDecoder {
   ID read_right_id() override { return read_left_id(); }
   bool read_parent_info() override { return rest_.read_var_uint() == 1; }
   std::u16string read_string() override { return rest_.read_var_string_u16(); }
+  Utf16Buffer read_text() override { return rest_.read_var_string_utf16_buffer(); }
   uint64_t read_type_ref() override { return rest_.read_var_uint(); }
   uint64_t read_len() override { return rest_.read_var_uint(); }
   Any read_any() override { return rest_.read_any(); }

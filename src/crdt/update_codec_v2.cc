@@ -304,7 +304,8 @@ class StringColumnReader {
     }
     lens_ = UintOptRleReader(lib0::Reader(r.position(), r.remaining()));
   }
-  std::u16string read() {
+  // The next string, a view into the column (empty on failure).
+  std::u16string_view read() {
     if (error_) return {};
     uint64_t n = lens_.read();
     if (!lens_.ok()) return {};
@@ -312,7 +313,7 @@ class StringColumnReader {
       error_ = "v2 string column: lengths exceed the text";
       return {};
     }
-    std::u16string s = text_.substr(pos_, size_t(n));
+    std::u16string_view s = std::u16string_view(text_).substr(pos_, size_t(n));
     pos_ += size_t(n);
     return s;
   }
@@ -383,7 +384,8 @@ class DecoderV2 final : public UpdateDecoder {
     return ID{c, right_clock_.read()};
   }
   bool read_parent_info() override { return parent_info_.read() == 1; }
-  std::u16string read_string() override { return strings_.read(); }
+  std::u16string read_string() override { return std::u16string(strings_.read()); }
+  Utf16Buffer read_text() override { return Utf16Buffer(strings_.read()); }
   uint64_t read_type_ref() override { return type_ref_.read(); }
   uint64_t read_len() override { return len_.read(); }
   Any read_any() override { return rest_.read_any(); }
@@ -393,7 +395,7 @@ class DecoderV2 final : public UpdateDecoder {
     uint64_t k = key_clock_.read();
     if (!key_clock_.ok()) return {};
     if (k < keys_.size()) return keys_[size_t(k)];
-    std::u16string s = strings_.read();
+    std::u16string s(strings_.read());
     if (strings_.ok()) keys_.push_back(s);
     return s;
   }

@@ -46,13 +46,24 @@ bool valid_utf8(std::string_view s) {
 }
 
 namespace {
-// Converts into *out; stops at the first invalid sequence (returns false) when
+// Room for `n` more units at the end of *out, returned for writing; then
+// end_at() cuts *out where the writing stopped.
+char16_t* extend(std::u16string* out, size_t n) {
+  const size_t before = out->size();
+  out->resize(before + n);
+  return out->data() + before;
+}
+void end_at(std::u16string* out, const char16_t* end) { out->resize(size_t(end - out->data())); }
+char16_t* extend(Utf16Buffer* out, size_t n) { return out->extend(n); }
+void end_at(Utf16Buffer* out, const char16_t* end) { out->truncate(size_t(end - out->data())); }
+
+// Appends to *out; stops at the first invalid sequence (returns false) when
 // `strict`, otherwise writes U+FFFD for it.
-// The result goes after the first `keep` units of *out.
-bool convert_to_utf16(std::string_view s, std::u16string* out, bool strict, size_t keep = 0) {
+template <class Out>
+bool convert_to_utf16(std::string_view s, Out* out, bool strict) {
+  if (s.empty()) return true;
   // Never more UTF-16 units than UTF-8 bytes.
-  out->resize(keep + s.size());
-  char16_t* o = out->data() + keep;
+  char16_t* o = extend(out, s.size());
   size_t i = 0;
   while (i < s.size()) {
     // Most text is ASCII: widen sixteen, or eight, bytes at a time while it lasts.
@@ -102,7 +113,7 @@ bool convert_to_utf16(std::string_view s, std::u16string* out, bool strict, size
       *o++ = char16_t(cp);
     }
   }
-  out->resize(size_t(o - out->data()));
+  end_at(out, o);
   return true;
 }
 }  // namespace
@@ -113,9 +124,26 @@ std::u16string to_utf16(std::string_view s) {
   return out;
 }
 
-bool valid_utf8_to_utf16(std::string_view s, std::u16string* out) { return convert_to_utf16(s, out, true); }
+Utf16Buffer to_utf16_buffer(std::string_view s) {
+  Utf16Buffer out;
+  convert_to_utf16(s, &out, false);
+  out.shrink_to_fit();  // non-ASCII text takes fewer units than bytes
+  return out;
+}
 
-size_t append_utf16_text(std::string_view s, std::u16string* out) {
+bool valid_utf8_to_utf16(std::string_view s, std::u16string* out) {
+  out->clear();
+  return convert_to_utf16(s, out, true);
+}
+
+bool valid_utf8_to_utf16(std::string_view s, Utf16Buffer* out) {
+  *out = Utf16Buffer();
+  if (!convert_to_utf16(s, out, true)) return false;
+  out->shrink_to_fit();
+  return true;
+}
+
+size_t append_utf16_text(std::string_view s, Utf16Buffer* out) {
   // A few characters, most often ASCII: append them as they are.
   if (s.size() <= 4) {
     bool ascii = true;
@@ -126,7 +154,7 @@ size_t append_utf16_text(std::string_view s, std::u16string* out) {
     }
   }
   size_t before = out->size();
-  convert_to_utf16(s, out, false, before);
+  convert_to_utf16(s, out, false);
   return out->size() - before;
 }
 

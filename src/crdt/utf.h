@@ -9,17 +9,21 @@
 #include <string>
 #include <string_view>
 
+#include "utf16_buffer.h"
+
 namespace conflux::utf {
 
 // False on any invalid UTF-8 (overlongs, surrogates, > U+10FFFF, truncation).
 bool valid_utf8(std::string_view s);
 // Assumes valid UTF-8 (invalid sequences become U+FFFD).
 std::u16string to_utf16(std::string_view utf8);
+// to_utf16 allocated to fit.
+Utf16Buffer to_utf16_buffer(std::string_view utf8);
 // Appends to_utf16(utf8) to *out; returns the number of units appended.
-size_t append_utf16_text(std::string_view utf8, std::u16string* out);
+size_t append_utf16_text(std::string_view utf8, Utf16Buffer* out);
 // The same, with a keystroke's one ASCII character appended inline (the
 // most frequent edit of all: see continue_typing in text_ops.cc).
-inline size_t append_utf16(std::string_view utf8, std::u16string* out) {
+inline size_t append_utf16(std::string_view utf8, Utf16Buffer* out) {
   if (utf8.size() == 1 && static_cast<unsigned char>(utf8[0]) < 0x80) {
     out->push_back(char16_t(utf8[0]));
     return 1;
@@ -28,6 +32,8 @@ inline size_t append_utf16(std::string_view utf8, std::u16string* out) {
 }
 // Converts valid UTF-8 into *out; false (and *out unspecified) on invalid input.
 bool valid_utf8_to_utf16(std::string_view utf8, std::u16string* out);
+// The same, allocated to fit.
+bool valid_utf8_to_utf16(std::string_view utf8, Utf16Buffer* out);
 // Lone surrogates become U+FFFD.
 std::string to_utf8(std::u16string_view utf16);
 
