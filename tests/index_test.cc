@@ -1,7 +1,9 @@
 // The engine's position and block indexes against plain vectors: random
 // inserts, removals and length changes, checked after every step.
+#include <algorithm>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -113,6 +115,238 @@ TEST_CASE("SeqIndex answers finds between length changes near and far like a lin
       if (want) REQUIRE(offset == rest);  // a deleted last item's position is the end
     }
   }
+}
+
+// The first difference between `index` and the items in list order `order`
+// (positions, the items at each one's first and last unit, the total), or ""
+// when there is none. One REQUIRE per check keeps a full check cheap.
+std::string mismatch(const SeqIndex& index, const std::vector<Item*>& order) {
+  if (index.size() != order.size()) return "size " + std::to_string(index.size());
+  uint64_t pos = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    Item* item = order[i];
+    std::string at = " of item " + std::to_string(i) + " at " + std::to_string(pos);
+    if (!item->index_leaf) return "no leaf" + at;
+    if (index.position_of(item) != pos) return "position " + std::to_string(index.position_of(item)) + at;
+    uint64_t len = item->visible_length();
+    for (uint64_t k : {uint64_t{0}, len - 1}) {
+      uint64_t offset = 99;
+      if (len > 0 && (index.find(pos + k, &offset) != item || offset != k)) {
+        return "find at offset " + std::to_string(k) + at;
+      }
+    }
+    pos += len;
+  }
+  if (index.total() != pos) return "total " + std::to_string(index.total()) + ", not " + std::to_string(pos);
+  uint64_t offset;
+  if (index.find(pos, &offset) != nullptr) return "an item past the end";
+  return "";
+}
+
+struct ItemPool {
+  std::vector<std::unique_ptr<Item>> items;
+  Item* make(uint64_t length, uint8_t flags = Item::kCountable) {
+    items.push_back(std::make_unique<Item>());
+    items.back()->length = length;
+    items.back()->flags = flags;
+    return items.back().get();
+  }
+};
+
+// The bytes of one leaf, and how many items it holds, as the index shows them.
+struct LeafShape {
+  size_t bytes = 0;
+  size_t capacity = 0;
+};
+
+LeafShape leaf_shape() {
+  ItemPool pool;
+  SeqIndex index;
+  Item* last = nullptr;
+  LeafShape shape;
+  for (;;) {
+    Item* item = pool.make(1);
+    index.insert_after(last, item);
+    last = item;
+    if (shape.bytes == 0) shape.bytes = index.node_bytes();
+    if (index.node_bytes() != shape.bytes) break;  // the root leaf split
+    shape.capacity = index.size();
+  }
+  index.clear();
+  return shape;
+}
+
+TEST_CASE("SeqIndex stays a linear list through inserts removals cuts merges and length changes", "[index]") {
+  std::mt19937_64 rng(31);
+  ItemPool pool;
+  std::vector<Item*> order;
+  SeqIndex index;
+  auto random_flags = [&] { return uint8_t(rng() % 4 == 0 ? Item::kDeleted : Item::kCountable); };
+  size_t cursor = 0;
+  bool growing = true;
+  size_t most = 0;
+  for (int step = 0; step < 12000; ++step) {
+    // The size swings between a few items and several tree levels' worth, so
+    // leaves and inner nodes split, even out, join and disappear.
+    if (order.size() >= 700) growing = false;
+    if (order.size() <= 10) growing = true;
+    most = std::max(most, order.size());
+    // Mostly next to the last edit, as typing is, sometimes anywhere.
+    if (order.empty() || rng() % 5 == 0) cursor = order.empty() ? 0 : rng() % order.size();
+    cursor = std::min(cursor + rng() % 2, order.empty() ? 0 : order.size() - 1);
+    int op = int(rng() % 12);
+    INFO("step " << step << " op " << op << " size " << order.size());
+    if (order.empty() || op < (growing ? 5 : 2)) {
+      size_t at = rng() % 8 == 0 ? 0 : std::min(cursor + 1, order.size());
+      Item* item = pool.make(1 + rng() % 6, random_flags());
+      index.insert_after(at == 0 ? nullptr : order[at - 1], item);
+      order.insert(order.begin() + ptrdiff_t(at), item);
+    } else if (op < (growing ? 6 : 7)) {
+      index.remove(order[cursor]);
+      order.erase(order.begin() + ptrdiff_t(cursor));
+    } else if (op == 7) {
+      // Cut an item in two.
+      Item* left = order[cursor];
+      if (left->length < 2) continue;
+      Item* right = pool.make(0, left->flags);
+      uint64_t keep = 1 + rng() % (left->length - 1);
+      right->length = left->length - keep;
+      left->length = keep;
+      index.insert_split(left, right);
+      order.insert(order.begin() + ptrdiff_t(cursor) + 1, right);
+    } else if (op == 8) {
+      // Merge an item with its right neighbour of the same kind.
+      if (cursor + 1 >= order.size() || order[cursor]->flags != order[cursor + 1]->flags) continue;
+      Item* left = order[cursor];
+      Item* right = order[cursor + 1];
+      left->length += right->length;
+      index.merge_into(left, right);
+      order.erase(order.begin() + ptrdiff_t(cursor) + 1);
+    } else if (op == 9) {
+      Item* item = order[cursor];
+      if (rng() % 2) item->flags = item->flags == Item::kDeleted ? Item::kCountable : Item::kDeleted;
+      else item->length = 1 + rng() % 6;
+      index.update(item);
+    } else {
+      // Typing into a visible item.
+      Item* item = order[cursor];
+      if (item->visible_length() == 0) continue;
+      for (int keys = int(rng() % 4); keys >= 0; --keys) {
+        item->length += 1;
+        index.grow(item, 1);
+      }
+    }
+    REQUIRE(mismatch(index, order) == "");
+  }
+  REQUIRE(most >= 700);
+  index.clear();
+  for (Item* item : order) REQUIRE(item->index_leaf == nullptr);
+}
+
+TEST_CASE("SeqIndex build packs its leaves full", "[index]") {
+  LeafShape leaf = leaf_shape();
+  REQUIRE(leaf.capacity >= 4);
+  // A whole number of full leaves under a few inner nodes (a tenth of the
+  // bytes); with leaves filled to three quarters it would take a third more.
+  const size_t leaves = 200;
+  ItemPool pool;
+  std::vector<Item*> order;
+  for (size_t i = 0; i < leaves * leaf.capacity; ++i) {
+    Item* item = pool.make(1 + i % 3, i % 5 == 0 ? Item::kDeleted : Item::kCountable);
+    if (!order.empty()) {
+      order.back()->right = item;
+      item->left = order.back();
+    }
+    order.push_back(item);
+  }
+  SeqIndex index;
+  index.build(order.front());
+  REQUIRE(mismatch(index, order) == "");
+  INFO("node bytes " << index.node_bytes() << ", a leaf's " << leaf.bytes);
+  REQUIRE(index.node_bytes() >= leaves * leaf.bytes);
+  REQUIRE(index.node_bytes() < leaves * leaf.bytes * 5 / 4);
+  // Edits after a load: full leaves split or hand items on.
+  std::mt19937_64 rng(5);
+  for (int step = 0; step < 500; ++step) {
+    size_t at = rng() % (order.size() + 1);
+    Item* item = pool.make(1 + rng() % 3);
+    index.insert_after(at == 0 ? nullptr : order[at - 1], item);
+    order.insert(order.begin() + ptrdiff_t(at), item);
+    if (step % 50 == 0) REQUIRE(mismatch(index, order) == "");
+  }
+  REQUIRE(mismatch(index, order) == "");
+}
+
+TEST_CASE("SeqIndex leaves filled by typing forward or backward stay nearly full", "[index]") {
+  LeafShape leaf = leaf_shape();
+  const size_t leaves = 100;
+  for (bool backward : {false, true}) {
+    INFO((backward ? "backward" : "forward"));
+    ItemPool pool;
+    std::vector<Item*> order;
+    SeqIndex index;
+    // Always after the same item: each new one goes before the last (typing
+    // backward, which fills the leaves' right neighbours), or at the end.
+    Item* first = pool.make(1);
+    index.insert_after(nullptr, first);
+    order.push_back(first);
+    for (size_t i = 1; i < leaves * leaf.capacity; ++i) {
+      Item* item = pool.make(1);
+      if (backward) {
+        index.insert_after(first, item);
+        order.insert(order.begin() + 1, item);
+      } else {
+        index.insert_after(order.back(), item);
+        order.push_back(item);
+      }
+    }
+    REQUIRE(mismatch(index, order) == "");
+    // Splitting alone would leave every leaf half full (twice the leaves).
+    INFO("node bytes " << index.node_bytes() << ", a leaf's " << leaf.bytes);
+    REQUIRE(index.node_bytes() < leaves * leaf.bytes * 4 / 3);
+  }
+}
+
+TEST_CASE("SeqIndex leaves emptied by removals join their neighbours", "[index]") {
+  LeafShape leaf = leaf_shape();
+  const size_t leaves = 100;
+  ItemPool pool;
+  std::vector<Item*> order;
+  SeqIndex index;
+  for (size_t i = 0; i < leaves * leaf.capacity; ++i) {
+    Item* item = pool.make(2);
+    index.insert_after(order.empty() ? nullptr : order.back(), item);
+    order.push_back(item);
+  }
+  size_t full = index.node_bytes();
+  // Three of every four items go, spread evenly: no leaf empties, but each
+  // is left with a quarter of its items.
+  std::vector<Item*> kept;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i % 4 == 0) {
+      kept.push_back(order[i]);
+    } else {
+      index.remove(order[i]);
+    }
+  }
+  order = kept;
+  REQUIRE(mismatch(index, order) == "");
+  INFO("node bytes " << index.node_bytes() << " from " << full);
+  REQUIRE(index.node_bytes() < full / 2);
+  // Merges of neighbours (removals inside one leaf) shrink leaves too.
+  while (order.size() > 1) {
+    Item* left = order[order.size() - 2];
+    left->length += order.back()->length;
+    index.merge_into(left, order.back());
+    order.pop_back();
+    if (order.size() % 37 == 0) REQUIRE(mismatch(index, order) == "");
+  }
+  REQUIRE(mismatch(index, order) == "");
+  REQUIRE(index.node_bytes() == leaf.bytes);
+  index.remove(order.back());
+  order.clear();
+  REQUIRE(mismatch(index, order) == "");
+  REQUIRE(index.node_bytes() == leaf.bytes);
 }
 
 TEST_CASE("BlockList behaves as a vector under clustered and scattered edits", "[index]") {

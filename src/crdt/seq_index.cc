@@ -2,13 +2,13 @@
 // visible lengths; inner nodes hold children with the sum of each child's
 // lengths. Each item points at its leaf, so item -> position walks up.
 //
-// Nodes split when full. Removal drops empty nodes but does not rebalance
-// underfull ones: the height stays logarithmic in the number of items ever
-// inserted, and a document's items are mostly inserted, rarely removed
-// (removal happens when items merge).
+// Leaves are most of the index's memory, so they are kept full: a full leaf
+// hands items to a neighbour with room before it splits, a leaf that a removal
+// leaves small joins a neighbour, and build() packs them. Inner nodes split
+// when full and are dropped when empty, but are not rebalanced: there is one
+// for every ten or more leaves.
 #include "seq_index.h"
 
-#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -18,47 +18,103 @@ namespace conflux {
 
 namespace {
 constexpr int kFanout = 16;
+// A leaf left with this many items or fewer joins a neighbour with room.
+constexpr int kJoinAt = kFanout / 4;
+
+// Leaves and inner nodes both keep `count` entries in `entries()` with their
+// lengths in `lens`; these move them.
+
+// Opens slot `at` of `n` (shifting the rest right).
+template <class NodeT>
+void open_slot(NodeT* n, int at) {
+  std::memmove(n->lens + at + 1, n->lens + at, sizeof(n->lens[0]) * size_t(n->count - at));
+  std::memmove(n->entries() + at + 1, n->entries() + at, sizeof(void*) * size_t(n->count - at));
+  ++n->count;
 }
 
+template <class NodeT>
+void close_slot(NodeT* n, int at) {
+  std::memmove(n->lens + at, n->lens + at + 1, sizeof(n->lens[0]) * size_t(n->count - at - 1));
+  std::memmove(n->entries() + at, n->entries() + at + 1, sizeof(void*) * size_t(n->count - at - 1));
+  --n->count;
+}
+
+// Moves `k` entries of `from`, starting at `first`, to slot `at` of `to` and
+// returns their length. Pointing the entries at `to` is the caller's part.
+template <class NodeT>
+uint64_t move_entries(NodeT* from, int first, int k, NodeT* to, int at) {
+  // A memmove call costs even when empty, and most moves have an empty side.
+  if (int after = to->count - at; after > 0) {
+    std::memmove(to->lens + at + k, to->lens + at, sizeof(to->lens[0]) * size_t(after));
+    std::memmove(to->entries() + at + k, to->entries() + at, sizeof(void*) * size_t(after));
+  }
+  std::memcpy(to->lens + at, from->lens + first, sizeof(to->lens[0]) * size_t(k));
+  std::memcpy(to->entries() + at, from->entries() + first, sizeof(void*) * size_t(k));
+  to->count += k;
+  if (int rest = from->count - first - k; rest > 0) {
+    std::memmove(from->lens + first, from->lens + first + k, sizeof(from->lens[0]) * size_t(rest));
+    std::memmove(from->entries() + first, from->entries() + first + k, sizeof(void*) * size_t(rest));
+  }
+  from->count -= k;
+  uint64_t moved = 0;
+  for (int i = at; i < at + k; ++i) moved += to->lens[i];
+  return moved;
+}
+}  // namespace
+
 struct SeqIndex::Node {
-  Node* parent = nullptr;
-  bool leaf = true;
+  Inner* parent = nullptr;
   int count = 0;
   // Where this node is in parent->children: every keystroke adds to the sums
   // on its way up, which then needs no search at each level.
-  int slot = 0;
-  uint64_t lens[kFanout];  // visible length of each item / sum of each child
-  union {
-    Item* items[kFanout];
-    Node* children[kFanout];
-  };
+  int16_t slot = 0;
+  const bool leaf;
+  explicit Node(bool is_leaf) : leaf(is_leaf) {}
+};
 
-  uint64_t sum() const {
-    uint64_t s = 0;
-    for (int i = 0; i < count; ++i) s += lens[i];
-    return s;
-  }
-  // Children [from, count) moved: tell them their slots.
-  void renumber(int from) {
-    for (int i = from; i < count; ++i) children[i]->slot = i;
-  }
+struct SeqIndex::Leaf : Node {
+  // Each item's visible length. That is a count of units the item holds in
+  // memory (deleted ones count 0), so 32 bits are enough; the sums above
+  // have 64.
+  uint32_t lens[kFanout];
+  Item* items[kFanout];
+
+  Leaf() : Node(true) {}
+  Item** entries() { return items; }
   int slot_of_item(const Item* item) const {
     int i = 0;
     while (items[i] != item) ++i;
     return i;
   }
-  // Opens slot `at` (shifting the rest right).
-  void open(int at) {
-    std::memmove(lens + at + 1, lens + at, sizeof(uint64_t) * size_t(count - at));
-    std::memmove(items + at + 1, items + at, sizeof(void*) * size_t(count - at));
-    ++count;
-  }
-  void close(int at) {
-    std::memmove(lens + at, lens + at + 1, sizeof(uint64_t) * size_t(count - at - 1));
-    std::memmove(items + at, items + at + 1, sizeof(void*) * size_t(count - at - 1));
-    --count;
+  // Items [first, end) came here.
+  void own(int first, int end) {
+    for (int i = first; i < end; ++i) items[i]->index_leaf = this;
   }
 };
+
+struct SeqIndex::Inner : Node {
+  uint64_t lens[kFanout];  // the sum of each child's lengths
+  Node* children[kFanout];
+
+  Inner() : Node(false) {}
+  Node** entries() { return children; }
+  // Children [first, count) came here or moved: tell them their place.
+  void own(int first) {
+    for (int i = first; i < count; ++i) {
+      children[i]->parent = this;
+      children[i]->slot = int16_t(i);
+    }
+  }
+};
+
+namespace {
+template <class NodeT>
+uint64_t sum_of(const NodeT* n) {
+  uint64_t s = 0;
+  for (int i = 0; i < n->count; ++i) s += n->lens[i];
+  return s;
+}
+}  // namespace
 
 SeqIndex::~SeqIndex() {
   // The items may be gone already (the document frees its store wholesale).
@@ -67,95 +123,194 @@ SeqIndex::~SeqIndex() {
 
 void SeqIndex::free_subtree(Node* n, bool detach_items) {
   if (n->leaf) {
+    auto* leaf = static_cast<Leaf*>(n);
     if (detach_items) {
-      for (int i = 0; i < n->count; ++i) n->items[i]->index_leaf = nullptr;
+      for (int i = 0; i < leaf->count; ++i) leaf->items[i]->index_leaf = nullptr;
     }
+    delete leaf;
   } else {
-    for (int i = 0; i < n->count; ++i) free_subtree(n->children[i], detach_items);
+    auto* inner = static_cast<Inner*>(n);
+    for (int i = 0; i < inner->count; ++i) free_subtree(inner->children[i], detach_items);
+    delete inner;
   }
-  delete n;
+}
+
+size_t SeqIndex::node_bytes() const { return root_ ? subtree_bytes(root_) : 0; }
+
+size_t SeqIndex::subtree_bytes(const Node* n) {
+  if (n->leaf) return sizeof(Leaf);
+  auto* inner = static_cast<const Inner*>(n);
+  size_t bytes = sizeof(Inner);
+  for (int i = 0; i < inner->count; ++i) bytes += subtree_bytes(inner->children[i]);
+  return bytes;
+}
+
+SeqIndex::Leaf* SeqIndex::first_leaf() {
+  if (!root_) root_ = new Leaf();
+  Node* n = root_;
+  while (!n->leaf) n = static_cast<Inner*>(n)->children[0];
+  return static_cast<Leaf*>(n);
 }
 
 void SeqIndex::add_up(Node* n, int64_t delta) {
   if (delta == 0) return;
-  for (Node* p = n->parent; p; n = p, p = p->parent) p->lens[n->slot] += uint64_t(delta);
+  for (Inner* p = n->parent; p; n = p, p = p->parent) p->lens[n->slot] += uint64_t(delta);
   total_ += uint64_t(delta);
 }
 
-// `n` overflowed: moves its upper half to a new right sibling.
-void SeqIndex::split(Node* n) {
-  Node* right = new Node();
-  right->leaf = n->leaf;
-  int half = n->count / 2;
-  right->count = n->count - half;
-  std::memcpy(right->lens, n->lens + half, sizeof(uint64_t) * size_t(right->count));
-  std::memcpy(right->items, n->items + half, sizeof(void*) * size_t(right->count));
-  n->count = half;
-  if (right->leaf) {
-    for (int i = 0; i < right->count; ++i) right->items[i]->index_leaf = right;
-  } else {
-    for (int i = 0; i < right->count; ++i) right->children[i]->parent = right;
-    right->renumber(0);
+// `n` is full and an item is to go after its slot `at` - 1: moves items to
+// the neighbour (under the same parent) with fewer, evening the two out, or
+// splits `n` when that cannot make room where the item goes.
+void SeqIndex::make_room(Leaf* n, int at) {
+  if (Inner* p = n->parent) {
+    Leaf* left = n->slot > 0 ? static_cast<Leaf*>(p->children[n->slot - 1]) : nullptr;
+    Leaf* right = n->slot + 1 < p->count ? static_cast<Leaf*>(p->children[n->slot + 1]) : nullptr;
+    Leaf* to = left && (!right || left->count <= right->count) ? left : right;
+    if (to) {
+      int k = (kFanout - to->count + 1) / 2;
+      // The item follows its left neighbour: into `to` when that moves too,
+      // and then `to` must keep a free slot.
+      bool item_moves = to == left ? at <= k : at > kFanout - k;
+      if (item_moves && to->count + k == kFanout) --k;
+      if (k > 0) {
+        uint64_t moved;
+        if (to == left) {
+          int first = to->count;
+          moved = move_entries(n, 0, k, to, first);
+          to->own(first, to->count);
+        } else {
+          moved = move_entries(n, n->count - k, k, to, 0);
+          to->own(0, k);
+        }
+        p->lens[n->slot] -= moved;
+        p->lens[to->slot] += moved;
+        return;
+      }
+    }
   }
-  uint64_t right_sum = right->sum();
-  Node* p = n->parent;
+  split(n);
+}
+
+// `n` is full: moves its upper half to a new right sibling, first splitting
+// the parent when it has no room for one more child.
+void SeqIndex::split(Node* n) {
+  Inner* p = n->parent;
   if (!p) {
-    p = new Node();
-    p->leaf = false;
+    p = new Inner();
     p->count = 1;
     p->children[0] = n;
-    p->lens[0] = n->sum() + right_sum;
+    p->lens[0] = n->leaf ? sum_of(static_cast<Leaf*>(n)) : sum_of(static_cast<Inner*>(n));
     n->parent = p;
     n->slot = 0;
     root_ = p;
+  } else if (p->count == kFanout) {
+    split(p);
+    p = n->parent;
+  }
+  int half = n->count / 2;
+  Node* right;
+  uint64_t moved;
+  if (n->leaf) {
+    auto* leaf = new Leaf();
+    moved = move_entries(static_cast<Leaf*>(n), half, n->count - half, leaf, 0);
+    leaf->own(0, leaf->count);
+    right = leaf;
+  } else {
+    auto* inner = new Inner();
+    moved = move_entries(static_cast<Inner*>(n), half, n->count - half, inner, 0);
+    inner->own(0);
+    right = inner;
   }
   int at = n->slot;
-  p->lens[at] -= right_sum;
-  p->open(at + 1);
+  p->lens[at] -= moved;
+  open_slot(p, at + 1);
   p->children[at + 1] = right;
-  p->lens[at + 1] = right_sum;
-  right->parent = p;
-  p->renumber(at + 1);
-  if (p->count == kFanout) split(p);
+  p->lens[at + 1] = moved;
+  p->own(at + 1);
+}
+
+// `n` has few items left: they move into a neighbour (under the same parent)
+// with room for them and `n` is dropped. An empty leaf without neighbours is
+// dropped together with the ancestors it leaves empty.
+void SeqIndex::join(Leaf* n) {
+  Inner* p = n->parent;
+  if (!p) return;  // the root leaf stays, however small
+  Leaf* left = n->slot > 0 ? static_cast<Leaf*>(p->children[n->slot - 1]) : nullptr;
+  Leaf* right = n->slot + 1 < p->count ? static_cast<Leaf*>(p->children[n->slot + 1]) : nullptr;
+  if (left && left->count + n->count <= kFanout) {
+    int at = left->count;
+    p->lens[left->slot] += move_entries(n, 0, n->count, left, at);
+    left->own(at, left->count);
+  } else if (right && right->count + n->count <= kFanout) {
+    int k = n->count;
+    p->lens[right->slot] += move_entries(n, 0, k, right, 0);
+    right->own(0, k);
+  } else if (n->count > 0) {
+    return;
+  }
+  Node* empty = n;
+  for (;;) {
+    int at = empty->slot;
+    close_slot(p, at);
+    p->own(at);
+    if (empty->leaf) {
+      delete static_cast<Leaf*>(empty);
+    } else {
+      delete static_cast<Inner*>(empty);
+    }
+    if (p->count > 0 || !p->parent) break;
+    empty = p;
+    p = p->parent;
+  }
+  // A root with a single child gives way to it.
+  while (!root_->leaf && static_cast<Inner*>(root_)->count == 1) {
+    auto* old = static_cast<Inner*>(root_);
+    root_ = old->children[0];
+    root_->parent = nullptr;
+    delete old;
+  }
 }
 
 void SeqIndex::insert_after(Item* left, Item* item) {
   flush();
   ++version_;
-  Node* leaf;
-  int at;
-  if (left && left->index_leaf) {
-    leaf = static_cast<Node*>(left->index_leaf);
-    at = leaf->slot_of_item(left) + 1;
-  } else {
-    if (!root_) root_ = new Node();
-    leaf = root_;
-    while (!leaf->leaf) leaf = leaf->children[0];
-    at = 0;
+  Item* after = left && left->index_leaf ? left : nullptr;
+  Leaf* leaf = after ? static_cast<Leaf*>(after->index_leaf) : first_leaf();
+  int at = after ? leaf->slot_of_item(after) + 1 : 0;
+  if (leaf->count == kFanout) {
+    make_room(leaf, at);
+    // `after` may have moved; the first leaf stays first.
+    if (after) {
+      leaf = static_cast<Leaf*>(after->index_leaf);
+      at = leaf->slot_of_item(after) + 1;
+    }
   }
   uint64_t len = item->visible_length();
-  leaf->open(at);
+  open_slot(leaf, at);
   leaf->items[at] = item;
-  leaf->lens[at] = len;
+  leaf->lens[at] = uint32_t(len);
   item->index_leaf = leaf;
   ++count_;
   add_up(leaf, int64_t(len));
-  if (leaf->count == kFanout) split(leaf);
 }
 
 void SeqIndex::build(Item* first) {
   flush();
   ++version_;
-  // Nodes are filled to three quarters so that the edits that follow a load
-  // do not split them at once.
-  constexpr int kFill = kFanout * 3 / 4;
+  // Leaves are packed full (they are most of the memory); inner nodes are
+  // filled to three quarters so that the splits that follow a load's first
+  // edits do not climb at once.
+  constexpr int kInnerFill = kFanout * 3 / 4;
   std::vector<Node*> level;
+  Leaf* leaf = nullptr;
   for (Item* item = first; item; item = item->right) {
-    if (level.empty() || level.back()->count == kFill) level.push_back(new Node());
-    Node* leaf = level.back();
+    if (!leaf || leaf->count == kFanout) {
+      leaf = new Leaf();
+      level.push_back(leaf);
+    }
     uint64_t len = item->visible_length();
     leaf->items[leaf->count] = item;
-    leaf->lens[leaf->count++] = len;
+    leaf->lens[leaf->count++] = uint32_t(len);
     item->index_leaf = leaf;
     ++count_;
     total_ += len;
@@ -164,15 +319,12 @@ void SeqIndex::build(Item* first) {
   while (level.size() > 1) {
     std::vector<Node*> up;
     for (Node* n : level) {
-      if (up.empty() || up.back()->count == kFill) {
-        up.push_back(new Node());
-        up.back()->leaf = false;
-      }
-      Node* p = up.back();
-      n->slot = p->count;
-      p->children[p->count] = n;
-      p->lens[p->count++] = n->sum();
+      if (up.empty() || static_cast<Inner*>(up.back())->count == kInnerFill) up.push_back(new Inner());
+      auto* p = static_cast<Inner*>(up.back());
+      n->slot = int16_t(p->count);
       n->parent = p;
+      p->children[p->count] = n;
+      p->lens[p->count++] = n->leaf ? sum_of(static_cast<Leaf*>(n)) : sum_of(static_cast<Inner*>(n));
     }
     level = std::move(up);
   }
@@ -183,21 +335,25 @@ void SeqIndex::build(Item* first) {
 void SeqIndex::insert_split(Item* left, Item* right) {
   flush();
   ++version_;
-  auto* leaf = static_cast<Node*>(left->index_leaf);
+  auto* leaf = static_cast<Leaf*>(left->index_leaf);
   int at = leaf->slot_of_item(left) + 1;
-  leaf->open(at);
+  if (leaf->count == kFanout) {
+    make_room(leaf, at);
+    leaf = static_cast<Leaf*>(left->index_leaf);
+    at = leaf->slot_of_item(left) + 1;
+  }
+  open_slot(leaf, at);
   leaf->items[at] = right;
-  leaf->lens[at] = right->visible_length();
-  leaf->lens[at - 1] = left->visible_length();
+  leaf->lens[at] = uint32_t(right->visible_length());
+  leaf->lens[at - 1] = uint32_t(left->visible_length());
   right->index_leaf = leaf;
   ++count_;
-  if (leaf->count == kFanout) split(leaf);
 }
 
 void SeqIndex::merge_into(Item* left, Item* right) {
   flush();
   ++version_;
-  auto* leaf = static_cast<Node*>(left->index_leaf);
+  auto* leaf = static_cast<Leaf*>(left->index_leaf);
   int at = leaf && leaf == right->index_leaf ? leaf->slot_of_item(left) : -1;
   if (at < 0 || at + 1 == leaf->count || leaf->items[at + 1] != right) {
     remove(right);
@@ -206,38 +362,23 @@ void SeqIndex::merge_into(Item* left, Item* right) {
   }
   // Neighbours in one leaf: the sums above it do not change.
   leaf->lens[at] += leaf->lens[at + 1];
-  leaf->close(at + 1);
+  close_slot(leaf, at + 1);
   right->index_leaf = nullptr;
   --count_;
+  if (leaf->count <= kJoinAt) join(leaf);
 }
 
 void SeqIndex::remove(Item* item) {
   flush();
   ++version_;
-  auto* n = static_cast<Node*>(item->index_leaf);
-  if (!n) return;
-  int at = n->slot_of_item(item);
-  add_up(n, -int64_t(n->lens[at]));
-  n->close(at);
+  auto* leaf = static_cast<Leaf*>(item->index_leaf);
+  if (!leaf) return;
+  int at = leaf->slot_of_item(item);
+  add_up(leaf, -int64_t(leaf->lens[at]));
+  close_slot(leaf, at);
   item->index_leaf = nullptr;
   --count_;
-  // Drop nodes left empty, up to (not including) the root.
-  while (n->count == 0 && n->parent) {
-    Node* p = n->parent;
-    int at = n->slot;
-    p->close(at);
-    p->renumber(at);
-    delete n;
-    n = p;
-  }
-  // Shrink a root with a single child.
-  while (!root_->leaf && root_->count == 1) {
-    Node* only = root_->children[0];
-    only->parent = nullptr;
-    root_->count = 0;
-    delete root_;
-    root_ = only;
-  }
+  if (leaf->count <= kJoinAt) join(leaf);
 }
 
 void SeqIndex::update(Item* item) {
@@ -245,33 +386,33 @@ void SeqIndex::update(Item* item) {
   bool keep_finger = finger_ && finger_version_ == version_ && item->index_leaf == finger_;
   ++version_;
   if (keep_finger) finger_version_ = version_;
-  auto* n = static_cast<Node*>(item->index_leaf);
-  if (!n) return;
+  auto* leaf = static_cast<Leaf*>(item->index_leaf);
+  if (!leaf) return;
   // The same item again (typing): its slot has not moved, since every change
   // that moves slots flushes first.
-  int at = item == pending_item_ ? pending_slot_ : n->slot_of_item(item);
+  int at = item == pending_item_ ? pending_slot_ : leaf->slot_of_item(item);
   uint64_t len = item->visible_length();
-  int64_t delta = int64_t(len) - int64_t(n->lens[at]);
-  n->lens[at] = len;
+  int64_t delta = int64_t(len) - int64_t(leaf->lens[at]);
+  leaf->lens[at] = uint32_t(len);
   if (delta == 0) return;
   // Keystrokes change one leaf after another: the sums above it are brought
   // up to date once, when another leaf changes or something reads them.
   total_ += uint64_t(delta);
-  if (pending_leaf_ != n) {
+  if (pending_leaf_ != leaf) {
     flush();
-    pending_leaf_ = n;
+    pending_leaf_ = leaf;
   }
   pending_delta_ += delta;
   pending_item_ = item;
   pending_slot_ = at;
-  pending_len_ = &n->lens[at];
+  pending_len_ = &leaf->lens[at];
 }
 
 void SeqIndex::flush() const {
   pending_item_ = nullptr;
   if (!pending_leaf_) return;
   Node* n = pending_leaf_;
-  for (Node* p = n->parent; p; n = p, p = p->parent) p->lens[n->slot] += uint64_t(pending_delta_);
+  for (Inner* p = n->parent; p; n = p, p = p->parent) p->lens[n->slot] += uint64_t(pending_delta_);
   pending_leaf_ = nullptr;
   pending_delta_ = 0;
 }
@@ -282,42 +423,43 @@ Item* SeqIndex::find(uint64_t pos, uint64_t* offset) const {
   if (!root_ || pos >= total_) return nullptr;
   // Edits cluster: look in the leaf of the last answer first.
   if (finger_version_ == version_ && pos >= finger_start_) {
-    const Node* n = finger_;
+    const Leaf* leaf = finger_;
     uint64_t rel = pos - finger_start_;
-    for (int i = 0; i < n->count; ++i) {
-      if (rel < n->lens[i]) {
+    for (int i = 0; i < leaf->count; ++i) {
+      if (rel < leaf->lens[i]) {
         *offset = rel;
-        return n->items[i];
+        return leaf->items[i];
       }
-      rel -= n->lens[i];
+      rel -= leaf->lens[i];
     }
   }
   flush();
   const uint64_t wanted = pos;
   const Node* n = root_;
-  for (;;) {
+  while (!n->leaf) {
+    auto* inner = static_cast<const Inner*>(n);
     int i = 0;
-    while (i + 1 < n->count && pos >= n->lens[i]) pos -= n->lens[i++];
-    if (n->leaf) {
-      uint64_t ahead = 0;  // the leaf's units before slot i
-      for (int k = 0; k < i; ++k) ahead += n->lens[k];
-      finger_ = n;
-      finger_start_ = wanted - pos - ahead;
-      finger_version_ = version_;
-      *offset = pos;
-      return n->items[i];
-    }
-    n = n->children[i];
+    while (i + 1 < inner->count && pos >= inner->lens[i]) pos -= inner->lens[i++];
+    n = inner->children[i];
   }
+  auto* leaf = static_cast<const Leaf*>(n);
+  finger_ = leaf;
+  finger_start_ = wanted - pos;
+  finger_version_ = version_;
+  int i = 0;
+  while (i + 1 < leaf->count && pos >= leaf->lens[i]) pos -= leaf->lens[i++];
+  *offset = pos;
+  return leaf->items[i];
 }
 
 uint64_t SeqIndex::position_of(const Item* item) const {
   flush();
-  auto* n = static_cast<const Node*>(item->index_leaf);
-  if (!n) return 0;
+  auto* leaf = static_cast<const Leaf*>(item->index_leaf);
+  if (!leaf) return 0;
   uint64_t pos = 0;
-  for (int i = 0, at = n->slot_of_item(item); i < at; ++i) pos += n->lens[i];
-  for (const Node* p = n->parent; p; n = p, p = p->parent) {
+  for (int i = 0, at = leaf->slot_of_item(item); i < at; ++i) pos += leaf->lens[i];
+  const Node* n = leaf;
+  for (const Inner* p = n->parent; p; n = p, p = p->parent) {
     for (int i = 0, at = n->slot; i < at; ++i) pos += p->lens[i];
   }
   return pos;

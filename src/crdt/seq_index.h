@@ -49,7 +49,7 @@ class SeqIndex {
     bool keep_finger = finger_version_ == version_ && item->index_leaf == finger_;
     ++version_;
     if (keep_finger) finger_version_ = version_;
-    *pending_len_ += n;
+    *pending_len_ += uint32_t(n);
     pending_delta_ += int64_t(n);
     total_ += n;
   }
@@ -63,15 +63,23 @@ class SeqIndex {
   // Drops everything (the items are not touched except their index slot).
   void clear();
   size_t size() const { return count_; }
+  // Bytes of all nodes: how tightly the items are packed.
+  size_t node_bytes() const;
   // Changes with every change above: a position remembered together with
   // the version it was seen at still holds while the version is the same.
   uint64_t version() const { return version_; }
 
  private:
   struct Node;
+  struct Leaf;
+  struct Inner;
+  Leaf* first_leaf();
   void free_subtree(Node* n, bool detach_items);
+  static size_t subtree_bytes(const Node* n);
   void add_up(Node* n, int64_t delta);
+  void make_room(Leaf* n, int at);
   void split(Node* n);
+  void join(Leaf* n);
   // Adds the pending change of one leaf to the sums above it.
   void flush() const;
 
@@ -82,17 +90,17 @@ class SeqIndex {
   // The leaf of the last find() and the position its first item starts at,
   // valid while version_ is finger_version_ (update() keeps it when the
   // change is inside that leaf).
-  mutable const Node* finger_ = nullptr;
+  mutable const Leaf* finger_ = nullptr;
   mutable uint64_t finger_start_ = 0;
   mutable uint64_t finger_version_ = ~uint64_t{0};
   // A change of pending_leaf_'s sum not yet added to its ancestors (total_
   // has it); everything that reads the sums above leaves flushes it first.
-  mutable Node* pending_leaf_ = nullptr;
+  mutable Leaf* pending_leaf_ = nullptr;
   mutable int64_t pending_delta_ = 0;
   // The item update() changed last and its slot in pending_leaf_.
   mutable const Item* pending_item_ = nullptr;
   mutable int pending_slot_ = 0;
-  mutable uint64_t* pending_len_ = nullptr;  // pending_item_'s length in its leaf
+  mutable uint32_t* pending_len_ = nullptr;  // pending_item_'s length in its leaf
 };
 
 }  // namespace conflux
