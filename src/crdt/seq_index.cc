@@ -73,9 +73,8 @@ struct SeqIndex::Node {
 };
 
 struct SeqIndex::Leaf : Node {
-  // Each item's visible length. That is a count of units the item holds in
-  // memory (deleted ones count 0), so 32 bits are enough; the sums above
-  // have 64.
+  // Each item's visible length, which is at most its length: 32 bits, as
+  // Item::length (clocks stop at 2^32 - 1). The sums above have 64.
   uint32_t lens[kFanout];
   Item* items[kFanout];
 
