@@ -273,7 +273,12 @@ void SeqIndex::join(Leaf* n) {
 void SeqIndex::insert_after(Item* left, Item* item) {
   flush();
   ++version_;
-  Item* after = left && left->index_leaf ? left : nullptr;
+  uint64_t len = item->visible_length();
+  if (len == 0) return;
+  // The nearest item on the left that is indexed: the ones between hold no
+  // visible units.
+  while (left && !left->index_leaf) left = left->left;
+  Item* after = left;
   Leaf* leaf = after ? static_cast<Leaf*>(after->index_leaf) : first_leaf();
   int at = after ? leaf->slot_of_item(after) + 1 : 0;
   if (leaf->count == kFanout) {
@@ -284,7 +289,6 @@ void SeqIndex::insert_after(Item* left, Item* item) {
       at = leaf->slot_of_item(after) + 1;
     }
   }
-  uint64_t len = item->visible_length();
   open_slot(leaf, at);
   leaf->items[at] = item;
   leaf->lens[at] = uint32_t(len);
@@ -303,11 +307,12 @@ void SeqIndex::build(Item* first) {
   std::vector<Node*> level;
   Leaf* leaf = nullptr;
   for (Item* item = first; item; item = item->right) {
+    uint64_t len = item->visible_length();
+    if (len == 0) continue;
     if (!leaf || leaf->count == kFanout) {
       leaf = new Leaf();
       level.push_back(leaf);
     }
-    uint64_t len = item->visible_length();
     leaf->items[leaf->count] = item;
     leaf->lens[leaf->count++] = uint32_t(len);
     item->index_leaf = leaf;
@@ -387,10 +392,11 @@ void SeqIndex::update(Item* item) {
   if (keep_finger) finger_version_ = version_;
   auto* leaf = static_cast<Leaf*>(item->index_leaf);
   if (!leaf) return;
+  uint64_t len = item->visible_length();
+  if (len == 0) return remove(item);  // deleted: it leaves the index
   // The same item again (typing): its slot has not moved, since every change
   // that moves slots flushes first.
   int at = item == pending_item_ ? pending_slot_ : leaf->slot_of_item(item);
-  uint64_t len = item->visible_length();
   int64_t delta = int64_t(len) - int64_t(leaf->lens[at]);
   leaf->lens[at] = uint32_t(len);
   if (delta == 0) return;
@@ -453,9 +459,16 @@ Item* SeqIndex::find(uint64_t pos, uint64_t* offset) const {
 
 uint64_t SeqIndex::position_of(const Item* item) const {
   flush();
-  auto* leaf = static_cast<const Leaf*>(item->index_leaf);
-  if (!leaf) return 0;
+  // An item out of the index holds no visible units: it sits where the
+  // nearest indexed item on its left ends.
   uint64_t pos = 0;
+  if (!item->index_leaf) {
+    do item = item->left;
+    while (item && !item->index_leaf);
+    if (!item) return 0;
+    pos = item->visible_length();
+  }
+  auto* leaf = static_cast<const Leaf*>(item->index_leaf);
   for (int i = 0, at = leaf->slot_of_item(item); i < at; ++i) pos += leaf->lens[i];
   const Node* n = leaf;
   for (const Inner* p = n->parent; p; n = p, p = p->parent) {

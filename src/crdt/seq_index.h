@@ -8,7 +8,9 @@
 // item -> position are O(log n).
 //
 // The list stays the source of truth; every change of list membership or of an
-// item's visible length is reported here by the engine.
+// item's visible length is reported here by the engine. Only items with
+// visible units are indexed: a deleted item leaves the index (in a typical
+// document half the items are deleted runs, which positions never land in).
 #pragma once
 
 #include <cstddef>
@@ -25,8 +27,8 @@ class SeqIndex {
   SeqIndex& operator=(const SeqIndex&) = delete;
   ~SeqIndex();
 
-  // `item` was linked into the list directly after `left` (null: at the front).
-  // `left`, when given, is already in the index.
+  // `item` was linked into the list directly after `left` (null: at the
+  // front). Items without visible units are not indexed.
   void insert_after(Item* left, Item* item);
   // `left` was cut in two and `right`, its tail, linked directly after it;
   // `left` is in the index with its length from before the cut.
@@ -40,7 +42,7 @@ class SeqIndex {
   void build(Item* first);
   // `item` was unlinked from the list.
   void remove(Item* item);
-  // `item`'s visible_length() changed.
+  // `item`'s visible_length() changed; at 0 it leaves the index.
   void update(Item* item);
   // `item`'s visible length grew by `n`: update() made cheap for the item
   // that changed last (typing), whose slot is remembered.
