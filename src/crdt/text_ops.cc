@@ -459,7 +459,7 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
                                    uint64_t length, ID* deleted = nullptr) {
   if (!doc.gc || !text->observers.empty() || !doc.after_transaction_observers.empty()) return false;
   if (item->content.ref() != ContentRef::String || item->keep()) return false;
-  const TextView str = item->content.str();
+  const TextBuffer& str = item->content.str_buffer();
   const uint64_t client = item->client;
   if (off > 0 && off + length == item->length) {
     // The tail goes to the run on the right, which starts where it ends.
