@@ -114,7 +114,13 @@ void Writer::write_var_string(TextView s) {
     if (c >= 0x80) return write_var_string(std::string_view(utf::to_utf8(s)));
   }
   write_var_uint(latin1.size());
-  write_raw(reinterpret_cast<const uint8_t*>(latin1.data()), latin1.size());
+  // Mostly a keystroke's character or a few: cheaper copied here than by memcpy.
+  if (latin1.size() <= 8) {
+    uint8_t* p = room(latin1.size());
+    for (char c : latin1) *p++ = uint8_t(c);
+  } else {
+    write_raw(reinterpret_cast<const uint8_t*>(latin1.data()), latin1.size());
+  }
 }
 
 void Writer::write_any(const Any& v) {
