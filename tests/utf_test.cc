@@ -36,12 +36,12 @@ TEST_CASE("Utf8Appender gives what to_utf8 gives for the whole text, however it 
   }
 }
 
-TEST_CASE("append_utf16 appends what to_utf16 gives, short ASCII or not", "[utf]") {
+TEST_CASE("append_text appends what to_utf16 gives, short ASCII or not", "[utf]") {
   const std::vector<std::string> inputs = {"", "a", "ab", "abcd", "abcde", "\xC3\xA9", "a\xC3\xA9", "\xF0\x9F\x98\x80",
                                            "\xFF", "ab\xE4\xB8", "plain ASCII longer than a keystroke"};
   for (const std::string& in : inputs) {
-    Utf16Buffer out(u"x");
-    size_t n = utf::append_utf16(in, &out);
+    TextBuffer out(std::u16string_view(u"x"));
+    size_t n = utf::append_text(in, &out);
     INFO(in);
     std::u16string expected = u"x";
     expected += utf::to_utf16(in);

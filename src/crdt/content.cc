@@ -103,12 +103,12 @@ Content Content::split(uint64_t offset) {
       return right;
     }
     case ContentRef::String: {
-      Utf16Buffer& s = payload_.text;
-      Utf16Buffer tail = s.split_off(offset);
+      TextBuffer& s = payload_.text;
+      TextBuffer tail = s.split_off(offset);
       if (!s.empty() && utf::is_high_surrogate(s[s.size() - 1])) {
         // Yjs never keeps half of a surrogate pair on either side of a cut.
-        s[s.size() - 1] = u'\uFFFD';
-        if (!tail.empty()) tail[0] = u'\uFFFD';
+        s.set_unit(s.size() - 1, u'\uFFFD');
+        if (!tail.empty()) tail.set_unit(0, u'\uFFFD');
       }
       return Content::string(std::move(tail));
     }
@@ -154,7 +154,7 @@ Content Content::clone() const {
     case ContentRef::Deleted:
       return Content(ref_, payload_.len);
     case ContentRef::String:
-      return Content::string(str());
+      return Content::string(TextBuffer(str()));
     case ContentRef::JSON:
       return Content::json(values());
     case ContentRef::Any:
@@ -196,7 +196,7 @@ void Content::write(UpdateEncoder& enc, uint64_t offset) const {
       enc.write_buf(bytes());
       break;
     case ContentRef::String:
-      enc.write_string(str().substr(offset));
+      enc.write_text(str().substr(offset));
       break;
     case ContentRef::Embed:
       enc.write_json(embed_value());

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "conflux/any.h"
-#include "utf16_buffer.h"
+#include "text_buffer.h"
 
 namespace conflux {
 
@@ -68,18 +68,18 @@ class Content {
   void set_deleted_length(uint64_t n) { payload_.len = n; }
   static Content string(std::u16string_view s) {
     Content c;
-    c.assign_string(Utf16Buffer(s));
+    c.assign_string(TextBuffer(s));
     return c;
   }
-  static Content string(Utf16Buffer s) {
+  static Content string(TextBuffer s) {
     Content c;
     c.assign_string(std::move(s));
     return c;
   }
   // Makes this String content holding `s`, in place.
-  void assign_string(Utf16Buffer&& s) {
+  void assign_string(TextBuffer&& s) {
     reset();
-    new (&payload_.text) Utf16Buffer(std::move(s));
+    new (&payload_.text) TextBuffer(std::move(s));
     ref_ = ContentRef::String;
   }
   static Content any(std::vector<Any> values);
@@ -116,9 +116,9 @@ class Content {
            ref_ == ContentRef::Any || ref_ == ContentRef::GC || ref_ == ContentRef::Skip;
   }
 
-  std::u16string_view str() const { return payload_.text.view(); }
+  TextView str() const { return payload_.text.view(); }
   // The String's own buffer, to edit in place.
-  Utf16Buffer& str_buffer() { return payload_.text; }
+  TextBuffer& str_buffer() { return payload_.text; }
   std::vector<Any>& values() { return *static_cast<std::vector<Any>*>(payload_.box); }
   const std::vector<Any>& values() const { return *static_cast<const std::vector<Any>*>(payload_.box); }
   const Any::Bytes& bytes() const { return *static_cast<const Any::Bytes*>(payload_.box); }
@@ -148,7 +148,7 @@ class Content {
   // concrete decoder (loading) reads it without a virtual call.
   template <class Decoder>
   static bool read_string(Decoder& dec, Content* out) {
-    Utf16Buffer s = dec.read_text();
+    TextBuffer s = dec.read_text();
     if (!dec.ok() || s.empty()) return false;
     out->assign_string(std::move(s));
     return true;
@@ -159,7 +159,7 @@ class Content {
   // Holds nothing afterwards (an empty GC).
   void reset() {
     if (ref_ == ContentRef::GC || ref_ == ContentRef::Deleted || ref_ == ContentRef::Skip) return;
-    if (ref_ == ContentRef::String) payload_.text.~Utf16Buffer();
+    if (ref_ == ContentRef::String) payload_.text.~TextBuffer();
     else free_box();
     ref_ = ContentRef::GC;
     payload_.len = 0;
@@ -169,8 +169,8 @@ class Content {
   void take(Content& o) noexcept {
     ref_ = o.ref_;
     if (ref_ == ContentRef::String) {
-      new (&payload_.text) Utf16Buffer(std::move(o.payload_.text));
-      o.payload_.text.~Utf16Buffer();
+      new (&payload_.text) TextBuffer(std::move(o.payload_.text));
+      o.payload_.text.~TextBuffer();
     } else if (ref_ == ContentRef::GC || ref_ == ContentRef::Deleted || ref_ == ContentRef::Skip) {
       payload_.len = o.payload_.len;
     } else {
@@ -184,7 +184,7 @@ class Content {
     Payload() : len(0) {}
     ~Payload() {}
     uint64_t len;      // GC, Skip, Deleted
-    Utf16Buffer text;  // String
+    TextBuffer text;  // String
     // The others: a std::vector<Any> (JSON, Any), Any::Bytes (Binary), Any
     // (Embed), ContentFormat, Branch (Type) or ContentDoc.
     void* box;

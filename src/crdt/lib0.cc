@@ -106,6 +106,23 @@ void Writer::write_var_string(std::u16string_view s) {
   for (char16_t c : s) *p++ = uint8_t(c);
 }
 
+void Writer::write_var_string(TextView s) {
+  if (s.wide()) return write_var_string(s.utf16());
+  // Most text is ASCII: then the UTF-8 bytes are the Latin-1 ones.
+  const std::string_view latin1 = s.latin1();
+  for (unsigned char c : latin1) {
+    if (c >= 0x80) return write_var_string(std::string_view(utf::to_utf8(s)));
+  }
+  write_var_uint(latin1.size());
+  // Mostly a keystroke's character or a few: cheaper copied here than by memcpy.
+  if (latin1.size() <= 8) {
+    uint8_t* p = room(latin1.size());
+    for (char c : latin1) *p++ = uint8_t(c);
+  } else {
+    write_raw(reinterpret_cast<const uint8_t*>(latin1.data()), latin1.size());
+  }
+}
+
 void Writer::write_any(const Any& v) {
   switch (v.kind()) {
     case Any::Kind::Undefined:
@@ -298,12 +315,12 @@ std::u16string Reader::read_var_string_u16() {
   return s;
 }
 
-Utf16Buffer Reader::read_var_string_utf16_buffer() {
+TextBuffer Reader::read_var_string_text() {
   uint64_t n = read_var_uint();
   const uint8_t* p = read_raw(size_t(n));
   if (!p) return {};
-  Utf16Buffer s;
-  if (!utf::valid_utf8_to_utf16(std::string_view(reinterpret_cast<const char*>(p), size_t(n)), &s)) {
+  TextBuffer s;
+  if (!utf::valid_utf8_to_text(std::string_view(reinterpret_cast<const char*>(p), size_t(n)), &s)) {
     fail("invalid UTF-8");
     return {};
   }

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "conflux/any.h"
-#include "utf16_buffer.h"
+#include "text_buffer.h"
 
 namespace conflux::lib0 {
 
@@ -63,6 +63,8 @@ class Writer {
   void write_var_string(std::string_view utf8);
   // Same, from UTF-16; a lone surrogate is written as U+FFFD, as JavaScript's TextEncoder does.
   void write_var_string(std::u16string_view utf16);
+  // Same, from a String content's text.
+  void write_var_string(TextView text);
   // lib0 writeAny, choosing the numeric tag exactly as Yjs does.
   void write_any(const Any& v);
 
@@ -151,8 +153,8 @@ class Reader {
   // Validates UTF-8 strictly (as TextDecoder with fatal: true); a BOM is kept.
   std::string read_var_string();
   std::u16string read_var_string_u16();
-  // The same, allocated to fit (the text of a String content).
-  Utf16Buffer read_var_string_utf16_buffer();
+  // The same as a String content's text, allocated to fit.
+  TextBuffer read_var_string_text();
   Any read_any() { return read_any(0); }
 
  private:

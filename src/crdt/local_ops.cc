@@ -60,7 +60,7 @@ bool extend_own_text_run_direct(DocImpl& doc, Branch* parent, Item* left, Item* 
   std::optional<uint64_t> state = own_run_end(doc, parent, left, right, utf8.size());
   if (!state) return false;
   *state_before = *state;
-  *units = utf::append_utf16(utf8, &left->content.str_buffer());
+  *units = utf::append_text(utf8, &left->content.str_buffer());
   grew_own_run(doc, nullptr, parent, left, *state, *units);
   return true;
 }

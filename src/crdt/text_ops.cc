@@ -459,7 +459,7 @@ bool delete_into_deleted_neighbour(DocImpl& doc, Transaction* txn, Branch* text,
                                    uint64_t length, ID* deleted = nullptr) {
   if (!doc.gc || !text->observers.empty() || !doc.after_transaction_observers.empty()) return false;
   if (item->content.ref() != ContentRef::String || item->keep()) return false;
-  const std::u16string_view str = item->content.str();
+  const TextBuffer& str = item->content.str_buffer();
   const uint64_t client = item->client;
   if (off > 0 && off + length == item->length) {
     // The tail goes to the run on the right, which starts where it ends.
@@ -589,7 +589,7 @@ bool continue_typing(Branch* text, uint64_t index, std::string_view utf8) {
   if (run->client != doc.client_id || run->clock + run->length != state || utf8.size() > kMaxClock - state) {
     return false;
   }
-  const uint64_t units = utf::append_utf16(utf8, &run->content.str_buffer());
+  const uint64_t units = utf::append_text(utf8, &run->content.str_buffer());
   run->length += units;
   text->length += units;
   text->index.grow(run, units);
@@ -648,7 +648,7 @@ void insert_text_item_direct(DocImpl& doc, Branch* text, uint64_t index, std::st
   const uint64_t before = doc.local_clock(utf8.size());  // UTF-8 bytes bound the units
   Item* item = doc.store.new_item();
   item->set_id(ID{doc.client_id, before});
-  item->content.assign_string(utf::to_utf16_buffer(utf8));
+  item->content.assign_string(utf::to_text_buffer(utf8));
   item->length = item->content.str().size();
   item->flags |= Item::kCountable;
   item->parent = text;
@@ -734,7 +734,7 @@ std::vector<DeltaOp> text_to_delta(const Branch* text) {
     if (n->deleted()) continue;
     switch (n->content.ref()) {
       case ContentRef::String:
-        str += n->content.str();
+        n->content.str().append_to(&str);
         break;
       case ContentRef::Embed:
       case ContentRef::Type: {
@@ -762,7 +762,7 @@ std::u16string text_to_string(const Branch* text) {
   std::u16string s;
   s.reserve(text->length);  // visible units: the string's length, or more with embeds
   for (const Item* n = text->start; n; n = n->right) {
-    if (!n->deleted() && n->content.ref() == ContentRef::String) s += n->content.str();
+    if (!n->deleted() && n->content.ref() == ContentRef::String) n->content.str().append_to(&s);
   }
   return s;
 }

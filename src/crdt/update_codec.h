@@ -34,6 +34,8 @@ class UpdateEncoder {
   virtual void write_right_id(ID id) = 0;  // rightOrigin
   virtual void write_parent_info(bool is_root_name) = 0;
   virtual void write_string(std::u16string_view s) = 0;
+  // write_string() for the text of a String content.
+  virtual void write_text(TextView text) = 0;
   virtual void write_type_ref(uint64_t ref) = 0;
   virtual void write_len(uint64_t len) = 0;
   virtual void write_any(const Any& v) = 0;
@@ -70,7 +72,7 @@ class UpdateDecoder {
   virtual bool read_parent_info() = 0;  // true: parent given by root name
   virtual std::u16string read_string() = 0;
   // read_string() for the text of a String content.
-  virtual Utf16Buffer read_text() = 0;
+  virtual TextBuffer read_text() = 0;
   virtual uint64_t read_type_ref() = 0;
   virtual uint64_t read_len() = 0;
   virtual Any read_any() = 0;
@@ -102,6 +104,7 @@ class EncoderV1 final : public UpdateEncoder {
   void write_right_id(ID id) override { write_left_id(id); }
   void write_parent_info(bool root) override { rest_.write_var_uint(root ? 1 : 0); }
   void write_string(std::u16string_view s) override { rest_.write_var_string(s); }
+  void write_text(TextView text) override { rest_.write_var_string(text); }
   void write_type_ref(uint64_t r) override { rest_.write_var_uint(r); }
   void write_len(uint64_t l) override { rest_.write_var_uint(l); }
   void write_any(const Any& v) override { rest_.write_any(v); }
@@ -131,7 +134,7 @@ class DecoderV1 final : public UpdateDecoder {
   ID read_right_id() override { return read_left_id(); }
   bool read_parent_info() override { return rest_.read_var_uint() == 1; }
   std::u16string read_string() override { return rest_.read_var_string_u16(); }
-  Utf16Buffer read_text() override { return rest_.read_var_string_utf16_buffer(); }
+  TextBuffer read_text() override { return rest_.read_var_string_text(); }
   uint64_t read_type_ref() override { return rest_.read_var_uint(); }
   uint64_t read_len() override { return rest_.read_var_uint(); }
   Any read_any() override { return rest_.read_any(); }

@@ -112,6 +112,10 @@ class StringColumnWriter {
     text_.append(s);
     lens_.write(s.size());
   }
+  void write(TextView s) {
+    s.append_to(&text_);
+    lens_.write(s.size());
+  }
   std::vector<uint8_t> finish() {
     lib0::Writer w;
     w.write_var_string(std::u16string_view(text_));
@@ -138,6 +142,7 @@ class EncoderV2 final : public UpdateEncoder {
   }
   void write_parent_info(bool root) override { parent_info_.write(root ? 1 : 0); }
   void write_string(std::u16string_view s) override { strings_.write(s); }
+  void write_text(TextView text) override { strings_.write(text); }
   void write_type_ref(uint64_t r) override { type_ref_.write(r); }
   void write_len(uint64_t l) override { len_.write(l); }
   void write_any(const Any& v) override { rest_.write_any(v); }
@@ -385,7 +390,7 @@ class DecoderV2 final : public UpdateDecoder {
   }
   bool read_parent_info() override { return parent_info_.read() == 1; }
   std::u16string read_string() override { return std::u16string(strings_.read()); }
-  Utf16Buffer read_text() override { return Utf16Buffer(strings_.read()); }
+  TextBuffer read_text() override { return TextBuffer(strings_.read()); }
   uint64_t read_type_ref() override { return type_ref_.read(); }
   uint64_t read_len() override { return len_.read(); }
   Any read_any() override { return rest_.read_any(); }

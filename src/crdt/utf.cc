@@ -54,8 +54,9 @@ char16_t* extend(std::u16string* out, size_t n) {
   return out->data() + before;
 }
 void end_at(std::u16string* out, const char16_t* end) { out->resize(size_t(end - out->data())); }
-char16_t* extend(Utf16Buffer* out, size_t n) { return out->extend(n); }
-void end_at(Utf16Buffer* out, const char16_t* end) { out->truncate(size_t(end - out->data())); }
+// A wide TextBuffer.
+char16_t* extend(TextBuffer* out, size_t n) { return out->extend_utf16(n); }
+void end_at(TextBuffer* out, const char16_t* end) { out->truncate(size_t(end - out->utf16_data())); }
 
 // Appends to *out; stops at the first invalid sequence (returns false) when
 // `strict`, otherwise writes U+FFFD for it.
@@ -124,9 +125,65 @@ std::u16string to_utf16(std::string_view s) {
   return out;
 }
 
-Utf16Buffer to_utf16_buffer(std::string_view s) {
-  Utf16Buffer out;
-  convert_to_utf16(s, &out, false);
+namespace {
+// Appends to *out: one byte a unit while out is Latin-1 and the code points
+// are below 0x100, then (from the first that is not) UTF-16. Invalid input
+// as in convert_to_utf16.
+bool convert_to_text(std::string_view s, TextBuffer* out, bool strict) {
+  if (s.empty()) return true;
+  if (out->wide()) return convert_to_utf16(s, out, strict);
+  const size_t before = out->size();
+  // Never more units than bytes.
+  char* const start = out->extend_latin1(s.size());
+  char* o = start;
+  size_t i = 0;
+  while (i < s.size()) {
+    // Most text is ASCII: copy sixteen, or eight, bytes at a time while it lasts.
+#if defined(__SSE2__)
+    if (i + 16 <= s.size()) {
+      __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      if (_mm_movemask_epi8(bytes) == 0) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), bytes);
+        o += 16;
+        i += 16;
+        continue;
+      }
+    }
+#endif
+    if (i + 8 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if ((word & 0x8080808080808080u) == 0) {
+        std::memcpy(o, &word, 8);
+        o += 8;
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      *o++ = char(c);
+      ++i;
+      continue;
+    }
+    // U+0080..U+00FF: C2 or C3 and a continuation byte.
+    if ((c == 0xC2 || c == 0xC3) && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) {
+      *o++ = char((c & 0x1F) << 6 | (static_cast<unsigned char>(s[i + 1]) & 0x3F));
+      i += 2;
+      continue;
+    }
+    break;  // a unit of UTF-16 (or invalid input)
+  }
+  out->truncate(before + size_t(o - start));
+  if (i == s.size()) return true;
+  out->widen(s.size() - i);
+  return convert_to_utf16(s.substr(i), out, strict);
+}
+}  // namespace
+
+TextBuffer to_text_buffer(std::string_view s) {
+  TextBuffer out;
+  convert_to_text(s, &out, false);
   out.shrink_to_fit();  // non-ASCII text takes fewer units than bytes
   return out;
 }
@@ -136,14 +193,14 @@ bool valid_utf8_to_utf16(std::string_view s, std::u16string* out) {
   return convert_to_utf16(s, out, true);
 }
 
-bool valid_utf8_to_utf16(std::string_view s, Utf16Buffer* out) {
-  *out = Utf16Buffer();
-  if (!convert_to_utf16(s, out, true)) return false;
+bool valid_utf8_to_text(std::string_view s, TextBuffer* out) {
+  *out = TextBuffer();
+  if (!convert_to_text(s, out, true)) return false;
   out->shrink_to_fit();
   return true;
 }
 
-size_t append_utf16_text(std::string_view s, Utf16Buffer* out) {
+size_t append_text_converting(std::string_view s, TextBuffer* out) {
   // A few characters, most often ASCII: append them as they are.
   if (s.size() <= 4) {
     bool ascii = true;
@@ -154,7 +211,7 @@ size_t append_utf16_text(std::string_view s, Utf16Buffer* out) {
     }
   }
   size_t before = out->size();
-  convert_to_utf16(s, out, false);
+  convert_to_text(s, out, false);
   return out->size() - before;
 }
 
@@ -225,7 +282,46 @@ char* write_utf8(std::u16string_view s, char* o) {
   }
   return o;
 }
+
+// The UTF-8 size of Latin-1 text: two bytes for each unit from 0x80.
+size_t utf8_size(std::string_view latin1) {
+  size_t bytes = latin1.size();
+  for (unsigned char c : latin1) bytes += c >> 7;
+  return bytes;
+}
+
+// Writes `s` at `o` (room for utf8_size(s) bytes); returns the end.
+char* write_utf8(std::string_view s, char* o) {
+  for (size_t i = 0; i < s.size();) {
+    // ASCII runs: eight bytes at a time.
+    if (i + 8 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if ((word & 0x8080808080808080u) == 0) {
+        std::memcpy(o, &word, 8);
+        o += 8;
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = s[i++];
+    if (c < 0x80) {
+      *o++ = char(c);
+    } else {
+      *o++ = char(0xC0 | c >> 6);
+      *o++ = char(0x80 | (c & 0x3F));
+    }
+  }
+  return o;
+}
 }  // namespace
+
+std::string to_utf8(TextView s) {
+  if (s.wide()) return to_utf8(s.utf16());
+  std::string out(utf8_size(s.latin1()), '\0');
+  write_utf8(s.latin1(), out.data());
+  return out;
+}
 
 std::string to_utf8(std::u16string_view s) {
   std::string out(utf8_bound(s), '\0');
@@ -259,6 +355,22 @@ void Utf8Appender::append(std::u16string_view s) {
   char* o = out_->data() + used_;
   if (first) o = write_code_point(first, o);
   used_ = size_t(write_utf8(s, o) - out_->data());
+}
+
+void Utf8Appender::append(TextView s) {
+  if (s.wide()) return append(s.utf16());
+  if (s.empty()) return;
+  // Latin-1 holds no surrogates: a high one before it stands alone.
+  if (used_ + 3 + 2 * s.size() > out_->size()) {
+    size_t need = used_ + 3 + utf8_size(s.latin1());
+    if (need > out_->size()) out_->resize(std::max(need, 2 * out_->size()));
+  }
+  char* o = out_->data() + used_;
+  if (high_) {
+    o = write_code_point(0xFFFD, o);
+    high_ = 0;
+  }
+  used_ = size_t(write_utf8(s.latin1(), o) - out_->data());
 }
 
 void Utf8Appender::finish() {

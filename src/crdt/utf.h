@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "utf16_buffer.h"
+#include "text_buffer.h"
 
 namespace conflux::utf {
 
@@ -17,25 +17,26 @@ namespace conflux::utf {
 bool valid_utf8(std::string_view s);
 // Assumes valid UTF-8 (invalid sequences become U+FFFD).
 std::u16string to_utf16(std::string_view utf8);
-// to_utf16 allocated to fit.
-Utf16Buffer to_utf16_buffer(std::string_view utf8);
+// to_utf16 into a TextBuffer (Latin-1 when it can be), allocated to fit.
+TextBuffer to_text_buffer(std::string_view utf8);
 // Appends to_utf16(utf8) to *out; returns the number of units appended.
-size_t append_utf16_text(std::string_view utf8, Utf16Buffer* out);
+size_t append_text_converting(std::string_view utf8, TextBuffer* out);
 // The same, with a keystroke's one ASCII character appended inline (the
 // most frequent edit of all: see continue_typing in text_ops.cc).
-inline size_t append_utf16(std::string_view utf8, Utf16Buffer* out) {
+inline size_t append_text(std::string_view utf8, TextBuffer* out) {
   if (utf8.size() == 1 && static_cast<unsigned char>(utf8[0]) < 0x80) {
     out->push_back(char16_t(utf8[0]));
     return 1;
   }
-  return append_utf16_text(utf8, out);
+  return append_text_converting(utf8, out);
 }
 // Converts valid UTF-8 into *out; false (and *out unspecified) on invalid input.
 bool valid_utf8_to_utf16(std::string_view utf8, std::u16string* out);
-// The same, allocated to fit.
-bool valid_utf8_to_utf16(std::string_view utf8, Utf16Buffer* out);
+// The same into a TextBuffer (Latin-1 when it can be), allocated to fit.
+bool valid_utf8_to_text(std::string_view utf8, TextBuffer* out);
 // Lone surrogates become U+FFFD.
 std::string to_utf8(std::u16string_view utf16);
+std::string to_utf8(TextView text);
 
 // Converts pieces of one UTF-16 text, appending to *out what to_utf8 of
 // their concatenation gives: a pair split between two pieces is one code point.
@@ -45,6 +46,7 @@ class Utf8Appender {
   // what is appended until finish()).
   Utf8Appender(std::string* out, size_t expected);
   void append(std::u16string_view piece);
+  void append(TextView piece);
   // After the last piece.
   void finish();
 
