@@ -3,6 +3,7 @@
 // grown geometrically.
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -254,11 +255,7 @@ TEST_CASE("TextBuffer split_off gives Latin-1 parts when the wide units stay on 
 TEST_CASE("UTF-8 converts into Latin-1 until a unit needs UTF-16, as to_utf16 gives it", "[text_buffer]") {
   const std::vector<std::string> parts = {"a", "plain ASCII, more than sixteen bytes", "\xC3\xA9", "\xC2\x80",
                                           "\xC3\xBF", "\xC4\x80", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xFF"};
-  uint64_t seed = 5;
-  auto next = [&] {
-    seed = seed * 6364136223846793005u + 1442695040888963407u;
-    return seed >> 33;
-  };
+  std::mt19937_64 next(5);
   for (int round = 0; round < 2000; ++round) {
     std::string in;
     for (size_t n = next() % 6; n > 0; --n) in += parts[next() % parts.size()];
