@@ -143,6 +143,10 @@ TEST_CASE("lib0 Writer: varints, strings and raw bytes survive growth, a reused 
     w.write_repeated_var_uint(v);
   }
   w.write_var_string(std::u16string_view(u"h\u00e9llo"));
+  // A String content's text, one byte a unit: ASCII, and with units from
+  // 0x80 that take two UTF-8 bytes.
+  w.write_var_string(TextView::of_latin1("plain"));
+  w.write_var_string(TextView::of_latin1("caf\xe9 \xff"));
   std::vector<uint8_t> big(300, 7);
   w.write_var_bytes(big);
   w.write_f64(0.5);
@@ -157,6 +161,8 @@ TEST_CASE("lib0 Writer: varints, strings and raw bytes survive growth, a reused 
     CHECK(r.read_var_uint() == v);
   }
   CHECK(r.read_var_string() == "h\xc3\xa9llo");
+  CHECK(r.read_var_string() == "plain");
+  CHECK(r.read_var_string() == "caf\xc3\xa9 \xc3\xbf");
   CHECK(r.read_var_bytes() == big);
   CHECK(r.read_f64() == 0.5);
   CHECK(r.ok());

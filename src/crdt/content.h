@@ -156,7 +156,8 @@ class Content {
 
  private:
   Content(ContentRef ref, uint64_t len) : ref_(ref) { payload_.len = len; }
-  // Holds nothing afterwards (an empty GC).
+  // Frees what the content owns: a String or boxed content becomes an empty
+  // GC; GC, Skip and Deleted own nothing and stay as they are.
   void reset() {
     if (ref_ == ContentRef::GC || ref_ == ContentRef::Deleted || ref_ == ContentRef::Skip) return;
     if (ref_ == ContentRef::String) payload_.text.~TextBuffer();

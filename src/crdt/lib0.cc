@@ -108,18 +108,39 @@ void Writer::write_var_string(std::u16string_view s) {
 
 void Writer::write_var_string(TextView s) {
   if (s.wide()) return write_var_string(s.utf16());
-  // Most text is ASCII: then the UTF-8 bytes are the Latin-1 ones.
   const std::string_view latin1 = s.latin1();
+  bool ascii = true;
   for (unsigned char c : latin1) {
-    if (c >= 0x80) return write_var_string(std::string_view(utf::to_utf8(s)));
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
   }
-  write_var_uint(latin1.size());
-  // Mostly a keystroke's character or a few: cheaper copied here than by memcpy.
-  if (latin1.size() <= 8) {
-    uint8_t* p = room(latin1.size());
-    for (char c : latin1) *p++ = uint8_t(c);
-  } else {
-    write_raw(reinterpret_cast<const uint8_t*>(latin1.data()), latin1.size());
+  // Most text is ASCII: then the UTF-8 bytes are the Latin-1 ones.
+  if (ascii) {
+    write_var_uint(latin1.size());
+    // Mostly a keystroke's character or a few: cheaper copied here than by memcpy.
+    if (latin1.size() <= 8) {
+      uint8_t* p = room(latin1.size());
+      for (char c : latin1) *p++ = uint8_t(c);
+    } else {
+      write_raw(reinterpret_cast<const uint8_t*>(latin1.data()), latin1.size());
+    }
+    return;
+  }
+  // Written in place rather than through a converted copy: each unit from
+  // 0x80 is two bytes.
+  size_t from_0x80 = 0;  // units taking two UTF-8 bytes
+  for (unsigned char c : latin1) from_0x80 += c >> 7;
+  write_var_uint(latin1.size() + from_0x80);
+  uint8_t* p = room(latin1.size() + from_0x80);
+  for (unsigned char c : latin1) {
+    if (c < 0x80) {
+      *p++ = c;
+    } else {
+      *p++ = uint8_t(0xC0 | c >> 6);
+      *p++ = uint8_t(0x80 | (c & 0x3F));
+    }
   }
 }
 
